@@ -1,0 +1,53 @@
+import type pg from "pg";
+import type { Logger } from "pino";
+import { createJwtInterceptor } from "./auth/jwt-interceptor.js";
+import type { TokenVerifier } from "./auth/token-verifier.js";
+import type { Config } from "./config.js";
+import { DeviceRepository } from "./db/device-repository.js";
+import { ProfileRepository } from "./db/profile-repository.js";
+import { loadServiceKey } from "./db/service-keys.js";
+import { ChildService } from "./domain/child-service.js";
+import { ClaimService } from "./domain/claim-service.js";
+import { DeviceAuthenticator } from "./domain/device-authenticator.js";
+import { DeviceService } from "./domain/device-service.js";
+import { ImportService } from "./domain/import-service.js";
+import { PageTokens } from "./domain/page-token.js";
+import { ProfileService } from "./domain/profile-service.js";
+import { createRoutes, services } from "./routes.js";
+import { createServer, type Server } from "./server/server.js";
+import { createErrorInterceptor } from "./service/error-interceptor.js";
+
+/** What the service is built from: a migrated database, a token verifier and the HTTP settings. */
+export interface AppDeps {
+  readonly pool: pg.Pool;
+  readonly verifier: TokenVerifier;
+  readonly logger: Logger;
+  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs">;
+}
+
+/** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
+export async function createApp({ pool, verifier, logger, config }: AppDeps): Promise<Server> {
+  const profileRepository = new ProfileRepository(pool);
+  const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
+  const deviceRepository = new DeviceRepository(pool);
+  const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs);
+  const routes = createRoutes({
+    devices,
+    profiles: new ProfileService(profileRepository, pageTokens),
+    imports: new ImportService(pool, profileRepository, config.claimKeyTtlMs),
+    authenticator: new DeviceAuthenticator(pool),
+    claims: new ClaimService(devices, deviceRepository),
+    children: new ChildService(devices, deviceRepository),
+  });
+  return createServer({
+    routes,
+    restServices: services,
+    interceptors: [
+      createJwtInterceptor({ verifier }),
+      createErrorInterceptor((err, procedure) => logger.error({ err, procedure }, "unexpected error")),
+    ],
+    corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.maxBodyBytes,
+    tls: config.tls,
+  });
+}

@@ -1,0 +1,42 @@
+import { Code, ConnectError, createContextKey } from "@connectrpc/connect";
+import type { HandlerContext } from "@connectrpc/connect";
+
+/** The roles a JWT may carry in its `role` claim. */
+export const roles = ["tenant_admin", "platform_admin", "member", "service"] as const;
+
+/** A caller's role, from the token's `role` claim. */
+export type Role = (typeof roles)[number];
+
+/** The authenticated identity of one request; the tenant always comes from here, never the request. */
+export interface Caller {
+  /** The token's `sub`. */
+  readonly subject: string;
+  /** The token's `tenant_id`, a lower-case UUID. */
+  readonly tenantId: string;
+  readonly role: Role;
+  /** The token's `permissions`; empty when the claim is absent. */
+  readonly permissions: readonly string[];
+}
+
+/** Context key under which the JWT interceptor stores the Caller for the handler. */
+export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "caller" });
+
+/** Returns the request's authenticated Caller; throws Unauthenticated if the interceptor set none. */
+export function callerOf(context: HandlerContext): Caller {
+  const caller = context.values.get(callerKey);
+  // Reaching a handler without a Caller means the route skipped JWT auth: refuse, never guess a tenant.
+  if (caller === undefined) throw new ConnectError("unauthenticated", Code.Unauthenticated);
+  return caller;
+}
+
+/** Whether a value is one of the four roles. */
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (roles as readonly string[]).includes(value);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a value is a UUID string (any version, either case), the form of a tenant id. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}

@@ -1,0 +1,117 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
+import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
+import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import type { Caller, Role } from "./caller.js";
+
+/** One way to be allowed: a role, and optionally a permission the caller must also hold. */
+export interface Grant {
+  readonly role: Role;
+  readonly permission?: string;
+}
+
+/**
+ * One row of the access policy. `jwt` rows list who may call; `device` rows are authenticated by
+ * a device credential elsewhere, skipped by the JWT interceptor and never open to a JWT caller.
+ */
+export type PolicyRow =
+  | { readonly method: DescMethod; readonly authentication: "jwt"; readonly allow: readonly Grant[] }
+  | { readonly method: DescMethod; readonly authentication: "device" };
+
+const admins: readonly Grant[] = [{ role: "tenant_admin" }, { role: "platform_admin" }];
+const writers: readonly Grant[] = [...admins, { role: "member", permission: "devices" }];
+const readers: readonly Grant[] = [...admins, { role: "member" }, { role: "service" }];
+
+const registry = DeviceRegistryService.method;
+
+/** The access policy of every procedure, the single source for enforcement and the README. */
+export const accessPolicyRows: readonly PolicyRow[] = [
+  { method: registry.registerDevice, authentication: "jwt", allow: writers },
+  { method: registry.getDevice, authentication: "jwt", allow: readers },
+  { method: registry.listDevices, authentication: "jwt", allow: readers },
+  { method: registry.updateDevice, authentication: "jwt", allow: writers },
+  { method: registry.deleteDevice, authentication: "jwt", allow: writers },
+  { method: registry.rotateDeviceCredential, authentication: "jwt", allow: writers },
+  { method: registry.importDevices, authentication: "jwt", allow: writers },
+  { method: registry.createDeviceProfile, authentication: "jwt", allow: writers },
+  { method: registry.getDeviceProfile, authentication: "jwt", allow: readers },
+  { method: registry.listDeviceProfiles, authentication: "jwt", allow: readers },
+  { method: registry.updateDeviceProfile, authentication: "jwt", allow: writers },
+  { method: registry.deleteDeviceProfile, authentication: "jwt", allow: writers },
+  // Devices prove themselves with the claim key in the request.
+  { method: DeviceProvisioningService.method.claimDevice, authentication: "device" },
+  // Devices present their own api_key.
+  { method: DeviceProvisioningService.method.registerChildDevices, authentication: "device" },
+  { method: DeviceProvisioningService.method.getDeviceConfig, authentication: "device" },
+  // Hubs serve devices of every tenant: the device's credential, not the token, names the tenant.
+  { method: DeviceAuthService.method.authenticateDevice, authentication: "jwt", allow: [{ role: "service" }] },
+];
+
+/** Looks up and enforces an access policy. */
+export interface Policy {
+  /** The row of a method, or undefined when the method is not in the policy. */
+  rowOf(method: DescMethod): PolicyRow | undefined;
+  /** How a method's callers authenticate; methods not in the policy count as `jwt` (and are then denied). */
+  authenticationOf(method: DescMethod): PolicyRow["authentication"];
+  /** Throws PermissionDenied unless the caller may call the method. */
+  authorize(caller: Caller, method: DescMethod): void;
+}
+
+/** Creates a policy from rows; a procedure listed twice is a programming error. */
+export function createPolicy(rows: readonly PolicyRow[]): Policy {
+  const byProcedure = new Map<string, PolicyRow>();
+  for (const row of rows) {
+    const key = procedureOf(row.method);
+    if (byProcedure.has(key)) throw new Error(`access policy lists ${key} twice`);
+    byProcedure.set(key, row);
+  }
+  // Keyed by procedure name, not object identity: descriptors loaded twice must still match.
+  const rowOf = (method: DescMethod) => byProcedure.get(procedureOf(method));
+  return {
+    rowOf,
+    authenticationOf: (method) => rowOf(method)?.authentication ?? "jwt",
+    authorize(caller, method) {
+      const row = rowOf(method);
+      // Fail closed: a procedure nobody wrote a row for is open to no one.
+      if (row === undefined) throw denied(`${method.name} is not in the access policy`);
+      if (row.authentication !== "jwt") throw denied(`${method.name} is for devices only`);
+      const forRole = row.allow.filter((grant) => grant.role === caller.role);
+      if (forRole.length === 0) throw denied(`role ${caller.role} may not call ${method.name}`);
+      if (forRole.some((grant) => grant.permission === undefined || caller.permissions.includes(grant.permission))) {
+        return;
+      }
+      throw denied(`role ${caller.role} lacks permission ${forRole.map((g) => g.permission).join(" or ")}`);
+    },
+  };
+}
+
+/** The service's policy, built from {@link accessPolicyRows}. */
+export const accessPolicy: Policy = createPolicy(accessPolicyRows);
+
+/** Throws PermissionDenied unless `caller` may call `method` under {@link accessPolicy}. */
+export function authorize(caller: Caller, method: DescMethod): void {
+  accessPolicy.authorize(caller, method);
+}
+
+/** The gRPC procedure path of a method, e.g. "/deviceregistry.v1.DeviceRegistryService/RegisterDevice". */
+export function procedureOf(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
+
+/** Renders policy rows as a Markdown table (procedure, authentication, who may call) for the README. */
+export function formatPolicyTable(rows: readonly PolicyRow[] = accessPolicyRows): string {
+  const lines = ["| procedure | authentication | allowed callers |", "| --- | --- | --- |"];
+  for (const row of rows) {
+    const who =
+      row.authentication === "jwt"
+        ? row.allow.map((g) => (g.permission === undefined ? g.role : `${g.role} with ${g.permission}`)).join(", ")
+        : "the device itself";
+    lines.push(`| ${row.method.parent.name}.${row.method.name} | ${row.authentication} | ${who} |`);
+  }
+  return lines.join("\n");
+}
+
+function denied(message: string): ConnectError {
+  return new ConnectError(message, Code.PermissionDenied);
+}

@@ -1,0 +1,130 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseHubList, type Hub } from "./domain/hub-pool.js";
+
+/** Service configuration, read once from the environment by {@link loadConfig}. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Folder for the embedded PostgreSQL, dev keys and other local state. */
+  readonly dataDir: string;
+  /** PostgreSQL URL; undefined starts the embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly dbPoolSize: number;
+  /** Kafka bootstrap brokers; empty keeps events in the outbox. */
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaTopic: string;
+  /** Partitions and replication factor of the topic when the service creates it (-1: broker default). */
+  readonly kafkaTopicPartitions: number;
+  readonly kafkaReplicationFactor: number;
+  /** How long published outbox rows are kept before cleanup, in ms. */
+  readonly outboxRetentionMs: number;
+  /** JWKS file path or http(s) URL; undefined means dev-mode auth. */
+  readonly authJwks: string | undefined;
+  readonly authIssuer: string | undefined;
+  readonly authAudience: string | undefined;
+  /** PEM certificate and key; both set enables TLS with ALPN. */
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** Browser origins allowed by CORS; "*" allows any. */
+  readonly corsOrigins: readonly string[];
+  /** Largest accepted request body in bytes. */
+  readonly maxBodyBytes: number;
+  readonly logLevel: string;
+  /** How long an imported device's claim key works, in ms. */
+  readonly claimKeyTtlMs: number;
+  /** Hubs new devices are assigned to; empty assigns none. */
+  readonly hubs: readonly Hub[];
+}
+
+/** A configuration value that cannot be used; main prints it as one line and exits. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the configuration; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const tlsCert = optional(env, "TLS_CERT");
+  const tlsKey = optional(env, "TLS_KEY");
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError("TLS_CERT and TLS_KEY must be set together");
+  }
+  if (optional(env, "KAFKA_REPLICATION_FACTOR") === "0") throw new ConfigError("KAFKA_REPLICATION_FACTOR must be -1 or at least 1");
+  const databaseUrl = optional(env, "DATABASE_URL");
+  if (databaseUrl !== undefined) url(databaseUrl, "DATABASE_URL", ["postgres:", "postgresql:"]);
+  const authJwks = optional(env, "AUTH_JWKS");
+  if (authJwks !== undefined && /^[a-z]+:\/\//i.test(authJwks)) url(authJwks, "AUTH_JWKS", ["http:", "https:"]);
+  return Object.freeze({
+    port: integer(env, "PORT", 8080, 0, 65535),
+    host: optional(env, "HOST") ?? "0.0.0.0",
+    dataDir: path.resolve(optional(env, "DATA_DIR") ?? ".data"),
+    databaseUrl,
+    dbPoolSize: integer(env, "DB_POOL_SIZE", 20, 1, 1000),
+    kafkaBrokers: list(env, "KAFKA_BROKERS"),
+    kafkaTopic: optional(env, "KAFKA_TOPIC") ?? "device-events",
+    kafkaTopicPartitions: integer(env, "KAFKA_TOPIC_PARTITIONS", 12, 1, 10_000),
+    kafkaReplicationFactor: integer(env, "KAFKA_REPLICATION_FACTOR", -1, -1, 32),
+    outboxRetentionMs: integer(env, "OUTBOX_RETENTION_HOURS", 24, 0, 24 * 365) * 3600_000,
+    authJwks,
+    authIssuer: optional(env, "AUTH_ISSUER"),
+    authAudience: optional(env, "AUTH_AUDIENCE"),
+    tls: tlsCert && tlsKey ? { cert: file(tlsCert, "TLS_CERT"), key: file(tlsKey, "TLS_KEY") } : undefined,
+    corsOrigins: list(env, "CORS_ORIGINS"),
+    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    logLevel: optional(env, "LOG_LEVEL") ?? "info",
+    hubs: hubs(optional(env, "HUBS")),
+    claimKeyTtlMs: integer(env, "CLAIM_KEY_TTL_DAYS", 90, 1, 3650) * 86_400_000,
+  });
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function list(env: Env, name: string): string[] {
+  return (optional(env, name) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function url(raw: string, name: string, protocols: string[]): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(" or ")}, got ${parsed.protocol}`);
+  }
+  return parsed;
+}
+
+function file(filePath: string, name: string): Buffer {
+  try {
+    return readFileSync(filePath);
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read ${filePath} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+}
+
+/** HUBS: a JSON array inline, or the path of a file holding one. */
+function hubs(raw: string | undefined): Hub[] {
+  if (raw === undefined) return [];
+  const json = raw.startsWith("[") ? raw : file(raw, "HUBS").toString("utf8");
+  try {
+    return parseHubList(json);
+  } catch (err) {
+    throw new ConfigError(`HUBS ${(err as Error).message}`);
+  }
+}

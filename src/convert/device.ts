@@ -1,0 +1,89 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { DeviceSchema, type Device as DeviceMessage } from "../../gen/deviceregistry/v1/device_pb.js";
+import type { ListDevicesRequest, RegisterDeviceRequest } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import type { DeviceChanges } from "../domain/device-service.js";
+import type { DeviceFilterInput } from "../domain/validate-device.js";
+import { etagOf, type Device, type DeviceSpec } from "../domain/device.js";
+
+/** The device fields of a RegisterDevice request, not yet validated. */
+export function registerRequestToSpec(req: RegisterDeviceRequest): DeviceSpec {
+  return {
+    name: req.name,
+    hardwareId: req.hardwareId,
+    groups: req.groups,
+    tags: req.tags,
+    anchorMode: req.anchorMode,
+    profileId: req.profileId === "" ? null : req.profileId,
+    gatewayId: req.gatewayId === "" ? null : req.gatewayId,
+    firmware: req.firmware,
+    meta: req.meta,
+    config: req.config ?? null,
+    subModel: req.subModel,
+    isGateway: req.isGateway,
+  };
+}
+
+/** A stored device as the API message; `apiKey` only in the response that issued it. */
+export function deviceToMessage(device: Device, apiKey = ""): DeviceMessage {
+  return create(DeviceSchema, {
+    deviceId: device.deviceId,
+    tenantId: device.tenantId,
+    name: device.name,
+    hardwareId: device.hardwareId,
+    status: device.status,
+    groups: device.groups,
+    tags: device.tags,
+    anchorMode: device.anchorMode,
+    profileId: device.profileId ?? "",
+    gatewayId: device.gatewayId ?? "",
+    firmware: device.firmware,
+    meta: device.meta,
+    ...(device.config === null ? {} : { config: device.config }),
+    subModel: device.subModel,
+    isGateway: device.isGateway,
+    apiKey,
+    createdAt: timestampFromDate(device.createdAt),
+    updatedAt: timestampFromDate(device.updatedAt),
+    etag: etagOf(device),
+    hubId: device.hub.id,
+    hubUrl: device.hub.hubUrl,
+    hubUrlStaticCert: device.hub.hubUrlStaticCert,
+    mqttHubUrl: device.hub.mqttHubUrl,
+  });
+}
+
+/** The new values of an UpdateDevice request's device, not yet validated. */
+export function deviceMessageToChanges(message: DeviceMessage): DeviceChanges {
+  return {
+    deviceId: message.deviceId,
+    name: message.name,
+    hardwareId: message.hardwareId,
+    status: message.status,
+    groups: message.groups,
+    tags: message.tags,
+    anchorMode: message.anchorMode,
+    profileId: message.profileId === "" ? null : message.profileId,
+    gatewayId: message.gatewayId === "" ? null : message.gatewayId,
+    firmware: message.firmware,
+    meta: message.meta,
+    config: message.config ?? null,
+    subModel: message.subModel,
+    isGateway: message.isGateway,
+  };
+}
+
+/** The filters of a ListDevices request. */
+export function listRequestToFilter(req: ListDevicesRequest): DeviceFilterInput {
+  return {
+    group: req.group,
+    tag: req.tag,
+    status: req.status,
+    gatewayId: req.gatewayId,
+    profileId: req.profileId,
+    hardwareId: req.hardwareId,
+  };
+}
+
+/** A device message with every field unset, for requests that omit the device. */
+export const emptyDevice: DeviceMessage = create(DeviceSchema);

@@ -1,0 +1,105 @@
+import type pg from "pg";
+import type { JsonObject } from "../domain/device.js";
+import { withTransaction } from "./transaction.js";
+
+/** An import entry to store, with the hash of its claim key. */
+export interface NewClaim {
+  readonly claimId: string;
+  readonly hardwareId: string;
+  readonly keyHash: Buffer;
+  readonly name: string;
+  readonly groups: readonly string[];
+  readonly tags: Record<string, string>;
+  readonly profileId: string | null;
+  readonly subModel: string;
+  readonly meta: Record<string, string>;
+  readonly config: JsonObject | null;
+}
+
+/** Why an entry was not stored. */
+export type ClaimConflict = "registered" | "pending";
+
+/**
+ * Stores claims in one transaction and returns, for each entry not stored, why: its hardware_id
+ * already has a device, or a pending claim. Expired unclaimed entries and entries whose device was
+ * deleted make way for the new ones.
+ */
+export async function insertClaims(
+  pool: pg.Pool,
+  tenantId: string,
+  claims: readonly NewClaim[],
+  createdAt: Date,
+  expiresAt: Date,
+): Promise<Map<string, ClaimConflict>> {
+  const hardwareIds = claims.map((c) => c.hardwareId);
+  return withTransaction(pool, async (client) => {
+    await client.query(
+      `DELETE FROM device_claims c WHERE c.tenant_id = $1::uuid AND c.hardware_id = ANY ($2::text[])
+         AND ((c.device_id IS NULL AND c.expires_at <= $3::timestamptz)
+           OR (c.device_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.device_id = c.device_id)))`,
+      [tenantId, hardwareIds, createdAt],
+    );
+    const inserted = await client.query<{ hardware_id: string }>(
+      `INSERT INTO device_claims (claim_id, tenant_id, hardware_id, key_hash, name, groups, tags, profile_id, sub_model, meta, config,
+                                  created_at, expires_at)
+       SELECT u.claim_id, $1::uuid, u.hardware_id, u.key_hash, u.name, ARRAY(SELECT jsonb_array_elements_text(u.groups)), u.tags,
+              u.profile_id, u.sub_model, u.meta, u.config, $12::timestamptz, $13::timestamptz
+       FROM unnest($2::uuid[], $3::text[], $4::bytea[], $5::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[], $10::jsonb[], $11::jsonb[])
+              AS u (claim_id, hardware_id, key_hash, name, groups, tags, profile_id, sub_model, meta, config)
+       WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.tenant_id = $1::uuid AND d.hardware_id = u.hardware_id)
+       ON CONFLICT ON CONSTRAINT device_claims_tenant_hardware_id_key DO NOTHING
+       RETURNING hardware_id`,
+      [
+        tenantId,
+        claims.map((c) => c.claimId),
+        hardwareIds,
+        claims.map((c) => c.keyHash),
+        claims.map((c) => c.name),
+        claims.map((c) => JSON.stringify(c.groups)),
+        claims.map((c) => JSON.stringify(c.tags)),
+        claims.map((c) => c.profileId),
+        claims.map((c) => c.subModel),
+        claims.map((c) => JSON.stringify(c.meta)),
+        claims.map((c) => (c.config === null ? null : JSON.stringify(c.config))),
+        createdAt,
+        expiresAt,
+      ],
+    );
+    const stored = new Set(inserted.rows.map((r) => r.hardware_id));
+    const missing = hardwareIds.filter((h) => !stored.has(h));
+    const registered = await client.query<{ hardware_id: string }>(
+      `SELECT hardware_id FROM devices WHERE tenant_id = $1::uuid AND hardware_id = ANY ($2::text[])`,
+      [tenantId, missing],
+    );
+    const isRegistered = new Set(registered.rows.map((r) => r.hardware_id));
+    return new Map(missing.map((h) => [h, isRegistered.has(h) ? "registered" : "pending"]));
+  });
+}
+
+/** A stored import entry. */
+export interface StoredClaim extends Omit<NewClaim, "keyHash"> {
+  readonly tenantId: string;
+  readonly expiresAt: Date;
+  readonly deviceId: string | null;
+}
+
+/** Locks and returns the claim with this key hash, or undefined. */
+export async function lockClaimByKey(client: pg.ClientBase, keyHash: Buffer): Promise<StoredClaim | undefined> {
+  const result = await client.query({
+    name: "lock-claim-by-key",
+    text: `SELECT * FROM device_claims WHERE key_hash = $1::bytea FOR UPDATE`,
+    values: [keyHash],
+  });
+  const r = result.rows[0];
+  return r
+    ? {
+        claimId: r.claim_id, tenantId: r.tenant_id, hardwareId: r.hardware_id, name: r.name, groups: r.groups, tags: r.tags,
+        profileId: r.profile_id, subModel: r.sub_model, meta: r.meta, config: r.config, expiresAt: r.expires_at, deviceId: r.device_id,
+      }
+    : undefined;
+}
+
+/** Records the device a claim created. */
+export async function setClaimDevice(client: pg.ClientBase, claimId: string, deviceId: string): Promise<void> {
+  await client.query(`UPDATE device_claims SET device_id = $2::uuid WHERE claim_id = $1::uuid`, [claimId, deviceId]);
+}

@@ -1,0 +1,31 @@
+import type pg from "pg";
+
+/** Who a device is, as a hub needs to know it. */
+export interface DeviceIdentity {
+  readonly deviceId: string;
+  readonly tenantId: string;
+  readonly gatewayId: string | null;
+  readonly status: string;
+  readonly hubId: string;
+  readonly hubUrl: string;
+  readonly isGateway: boolean;
+}
+
+/**
+ * The identity of the registered device `deviceId` whose live (not revoked) credential has this
+ * hash, or undefined. Read from the database on every call, never cached, so a deletion, a
+ * rotation or a disabling takes effect at once on every replica.
+ */
+export async function identityByCredential(pool: pg.Pool, deviceId: string, secretHash: Buffer): Promise<DeviceIdentity | undefined> {
+  const result = await pool.query({
+    name: "identity-by-credential",
+    text: `SELECT d.device_id, d.tenant_id, d.gateway_id, d.status, d.hub_id, d.hub_url, d.is_gateway
+           FROM device_credentials c JOIN devices d ON d.device_id = c.device_id
+           WHERE c.secret_hash = $1::bytea AND c.device_id = $2::uuid AND c.revoked_at IS NULL AND d.status = 'registered'`,
+    values: [secretHash, deviceId],
+  });
+  const row = result.rows[0];
+  return row
+    ? { deviceId: row.device_id, tenantId: row.tenant_id, gatewayId: row.gateway_id, status: row.status, hubId: row.hub_id, hubUrl: row.hub_url, isGateway: row.is_gateway }
+    : undefined;
+}

@@ -1,0 +1,179 @@
+import type pg from "pg";
+import type { Device, JsonObject } from "../domain/device.js";
+import { FailedPreconditionError, InvalidArgumentError } from "../domain/errors.js";
+import type { OutboxEvent } from "../events/outbox-event.js";
+import { PgError, pgErrorOf } from "./pg-errors.js";
+import { withTransaction } from "./transaction.js";
+
+/** A credential row to store with a new device: only the hash of the secret. */
+export interface NewCredential {
+  readonly credentialId: string;
+  readonly kind: "api_key" | "client_certificate";
+  readonly secretHash: Buffer;
+}
+
+// One statement writes the device, its credential and its outbox event, so the three commit or
+// fail together in one round trip. A hardware_id already taken in the tenant inserts nothing.
+const INSERT_DEVICE = `
+WITH device AS (
+  INSERT INTO devices (device_id, tenant_id, name, hardware_id, status, groups, tags, anchor_mode, profile_id,
+                       gateway_id, firmware, meta, config, sub_model, is_gateway, created_at, updated_at, version,
+                       hub_id, hub_url, hub_url_static_cert, mqtt_hub_url)
+  VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text[], $7::jsonb, $8::smallint, $9::text,
+          $10::uuid, $11::text, $12::jsonb, $13::jsonb, $14::text, $15::boolean, $16::timestamptz, $16::timestamptz, 1,
+          $25::text, $26::text, $27::text, $28::text)
+  ON CONFLICT ON CONSTRAINT devices_tenant_hardware_id_key DO NOTHING
+  RETURNING device_id
+), credential AS (
+  INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at)
+  SELECT $17::uuid, device_id, $18::text, $19::bytea, $16::timestamptz FROM device WHERE $17::uuid IS NOT NULL
+), event AS (
+  INSERT INTO outbox (event_id, event_type, tenant_id, subject, payload, occurred_at)
+  SELECT $20::uuid, $21::text, $2::uuid, $22::text, $23::json, $24::timestamptz FROM device
+)
+SELECT device_id FROM device`;
+
+const SELECT_DEVICE = `SELECT * FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid`;
+
+/** Devices of all tenants; every query is scoped by tenant_id. */
+export class DeviceRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Inserts a device with its credential (none for a gateway's child) and its outbox event atomically (on `db`, e.g. a client
+   * inside a transaction).
+   * Returns false, writing nothing, when the tenant already has a device with that hardware_id.
+   */
+  async insert(device: Device, credential: NewCredential | null, event: OutboxEvent, db: pg.ClientBase | pg.Pool = this.pool): Promise<boolean> {
+    try {
+      const result = await db.query({
+        name: "insert-device",
+        text: INSERT_DEVICE,
+        values: [
+          device.deviceId, device.tenantId, device.name, device.hardwareId, device.status, device.groups,
+          JSON.stringify(device.tags), device.anchorMode, device.profileId, device.gatewayId, device.firmware,
+          JSON.stringify(device.meta), jsonOrNull(device.config), device.subModel, device.isGateway, device.createdAt,
+          credential?.credentialId ?? null, credential?.kind ?? null, credential?.secretHash ?? null,
+          event.eventId, event.type, event.subject, event.payload, event.occurredAt,
+          device.hub.id, device.hub.hubUrl, device.hub.hubUrlStaticCert, device.hub.mqttHubUrl,
+        ],
+      });
+      return result.rowCount === 1;
+    } catch (err) {
+      throw deviceWriteError(err, device);
+    }
+  }
+
+  /** Up to `limit` devices of a tenant matching `filter`, in (created_at, device_id) order, after `cursor`. */
+  async list(
+    tenantId: string,
+    filter: DeviceFilter,
+    cursor: DeviceCursor | null,
+    limit: number,
+  ): Promise<Device[]> {
+    const result = await this.pool.query({
+      name: "list-devices",
+      text: `SELECT * FROM devices
+             WHERE tenant_id = $1::uuid
+               AND ($2::text IS NULL OR $2::text = ANY (groups))
+               AND ($3::jsonb IS NULL OR tags @> $3::jsonb)
+               AND ($4::text IS NULL OR status = $4::text)
+               AND ($5::uuid IS NULL OR gateway_id = $5::uuid)
+               AND ($6::text IS NULL OR profile_id = $6::text)
+               AND ($7::text IS NULL OR hardware_id = $7::text)
+               AND ($8::timestamptz IS NULL OR (created_at, device_id) > ($8::timestamptz, $9::uuid))
+             ORDER BY created_at, device_id
+             LIMIT $10::int`,
+      values: [
+        tenantId, filter.group, filter.tag && JSON.stringify({ [filter.tag.key]: filter.tag.value }), filter.status,
+        filter.gatewayId, filter.profileId, filter.hardwareId, cursor?.createdAt ?? null, cursor?.deviceId ?? null, limit,
+      ],
+    });
+    return result.rows.map(deviceFromRow);
+  }
+
+  /** Runs `work` in one transaction (see device-writes.ts for what runs inside). */
+  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, work);
+  }
+
+  /** The tenant's device with this hardware_id, or undefined. */
+  async getByHardwareId(tenantId: string, hardwareId: string): Promise<Device | undefined> {
+    const result = await this.pool.query({
+      name: "select-device-by-hardware-id",
+      text: `SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text`,
+      values: [tenantId, hardwareId],
+    });
+    return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
+  }
+
+  /** The device with this id in the tenant, or undefined. */
+  async get(tenantId: string, deviceId: string): Promise<Device | undefined> {
+    const result = await this.pool.query({ name: "select-device", text: SELECT_DEVICE, values: [tenantId, deviceId] });
+    return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
+  }
+}
+
+/** Filters of a device listing; null matches everything. */
+export interface DeviceFilter {
+  readonly group: string | null;
+  readonly tag: { readonly key: string; readonly value: string } | null;
+  readonly status: string | null;
+  readonly gatewayId: string | null;
+  readonly profileId: string | null;
+  readonly hardwareId: string | null;
+}
+
+/** A position in the listing order (created_at, device_id); null starts from the beginning. */
+export interface DeviceCursor {
+  readonly createdAt: Date;
+  readonly deviceId: string;
+}
+
+/** A foreign-key violation of a device write as a domain error (a profile or gateway deleted meanwhile); other errors as they are. */
+export function deviceWriteError(err: unknown, device: Device): unknown {
+  const pgError = pgErrorOf(err);
+  if (pgError?.code !== PgError.foreignKeyViolation) return err;
+  if (pgError.constraint === "devices_profile_fkey") {
+    return new InvalidArgumentError("profile_id", `profile "${device.profileId}" does not exist in this tenant`);
+  }
+  if (pgError.constraint === "devices_gateway_fkey") {
+    return new FailedPreconditionError(`gateway_id: gateway "${device.gatewayId}" no longer exists`);
+  }
+  return err;
+}
+
+/** Maps a devices row to the domain type. */
+export function deviceFromRow(row: Record<string, unknown>): Device {
+  return {
+    deviceId: row["device_id"] as string,
+    tenantId: row["tenant_id"] as string,
+    name: row["name"] as string,
+    hardwareId: row["hardware_id"] as string,
+    status: row["status"] as Device["status"],
+    groups: row["groups"] as string[],
+    tags: row["tags"] as Record<string, string>,
+    anchorMode: row["anchor_mode"] as Device["anchorMode"],
+    profileId: row["profile_id"] as string | null,
+    gatewayId: row["gateway_id"] as string | null,
+    firmware: row["firmware"] as string,
+    meta: row["meta"] as Record<string, string>,
+    config: row["config"] as JsonObject | null,
+    subModel: row["sub_model"] as string,
+    isGateway: row["is_gateway"] as boolean,
+    createdAt: row["created_at"] as Date,
+    updatedAt: row["updated_at"] as Date,
+    version: Number(row["version"]),
+    hub: {
+      id: row["hub_id"] as string,
+      hubUrl: row["hub_url"] as string,
+      hubUrlStaticCert: row["hub_url_static_cert"] as string,
+      mqttHubUrl: row["mqtt_hub_url"] as string,
+    },
+  };
+}
+
+/** A JSON parameter, or SQL NULL for null. */
+export function jsonOrNull(value: unknown): string | null {
+  return value === null ? null : JSON.stringify(value);
+}

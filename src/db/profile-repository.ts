@@ -1,0 +1,109 @@
+import type pg from "pg";
+import type { DeviceProfile, JsonObject } from "../domain/device.js";
+import { FailedPreconditionError } from "../domain/errors.js";
+import { jsonOrNull } from "./device-repository.js";
+import { PgError, pgErrorOf } from "./pg-errors.js";
+
+const COLUMNS = `display_name, groups, tags, anchor_mode, firmware, meta, config, credential_type`;
+
+/** Device profiles of all tenants; every query is scoped by tenant_id. */
+export class ProfileRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Inserts a profile; returns false when the tenant already has one with that id. */
+  async insert(profile: DeviceProfile): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO device_profiles (tenant_id, profile_id, ${COLUMNS}, created_at, updated_at, version)
+       VALUES ($1::uuid, $2::text, $3::text, $4::text[], $5::jsonb, $6::smallint, $7::text, $8::jsonb, $9::jsonb,
+               $10::smallint, $11::timestamptz, $11::timestamptz, 1)
+       ON CONFLICT (tenant_id, profile_id) DO NOTHING`,
+      [profile.tenantId, profile.profileId, ...editableValues(profile), profile.createdAt],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** The profile, or undefined. */
+  async get(tenantId: string, profileId: string): Promise<DeviceProfile | undefined> {
+    const result = await this.pool.query({
+      name: "select-profile",
+      text: `SELECT * FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id = $2::text`,
+      values: [tenantId, profileId],
+    });
+    return result.rows[0] ? profileFromRow(result.rows[0]) : undefined;
+  }
+
+  /** Which of `profileIds` exist in the tenant. */
+  async existing(tenantId: string, profileIds: readonly string[]): Promise<Set<string>> {
+    const result = await this.pool.query<{ profile_id: string }>(
+      `SELECT profile_id FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id = ANY ($2::text[])`,
+      [tenantId, profileIds],
+    );
+    return new Set(result.rows.map((r) => r.profile_id));
+  }
+
+  /** Up to `limit` profiles ordered by profile_id, starting after `after`. */
+  async list(tenantId: string, after: string, limit: number): Promise<DeviceProfile[]> {
+    const result = await this.pool.query(
+      `SELECT * FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id > $2::text
+       ORDER BY profile_id LIMIT $3::int`,
+      [tenantId, after, limit],
+    );
+    return result.rows.map(profileFromRow);
+  }
+
+  /**
+   * Writes the editable fields of `profile` if the stored version is still `expectedVersion`.
+   * Returns the stored profile, or undefined when the version moved on (or the profile is gone).
+   */
+  async update(profile: DeviceProfile, expectedVersion: number): Promise<DeviceProfile | undefined> {
+    const result = await this.pool.query(
+      `UPDATE device_profiles SET (${COLUMNS}, updated_at, version) =
+         ($3::text, $4::text[], $5::jsonb, $6::smallint, $7::text, $8::jsonb, $9::jsonb, $10::smallint,
+          $11::timestamptz, version + 1)
+       WHERE tenant_id = $1::uuid AND profile_id = $2::text AND version = $12::bigint
+       RETURNING *`,
+      [profile.tenantId, profile.profileId, ...editableValues(profile), profile.updatedAt, expectedVersion],
+    );
+    return result.rows[0] ? profileFromRow(result.rows[0]) : undefined;
+  }
+
+  /** Deletes the profile; false when it did not exist. Refused while devices still use it. */
+  async delete(tenantId: string, profileId: string): Promise<boolean> {
+    try {
+      const result = await this.pool.query(
+        `DELETE FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id = $2::text`,
+        [tenantId, profileId],
+      );
+      return result.rowCount === 1;
+    } catch (err) {
+      const code = pgErrorOf(err)?.code;
+      if (code === PgError.restrictViolation || code === PgError.foreignKeyViolation) {
+        throw new FailedPreconditionError(`profile "${profileId}" is still used by devices`);
+      }
+      throw err;
+    }
+  }
+}
+
+function editableValues(p: DeviceProfile): unknown[] {
+  return [p.displayName, p.groups, JSON.stringify(p.tags), p.anchorMode, p.firmware, JSON.stringify(p.meta),
+    jsonOrNull(p.config), p.credentialType];
+}
+
+function profileFromRow(row: Record<string, unknown>): DeviceProfile {
+  return {
+    profileId: row["profile_id"] as string,
+    tenantId: row["tenant_id"] as string,
+    displayName: row["display_name"] as string,
+    groups: row["groups"] as string[],
+    tags: row["tags"] as Record<string, string>,
+    anchorMode: row["anchor_mode"] as DeviceProfile["anchorMode"],
+    firmware: row["firmware"] as string,
+    meta: row["meta"] as Record<string, string>,
+    config: row["config"] as JsonObject | null,
+    credentialType: row["credential_type"] as DeviceProfile["credentialType"],
+    createdAt: row["created_at"] as Date,
+    updatedAt: row["updated_at"] as Date,
+    version: Number(row["version"]),
+  };
+}

@@ -1,0 +1,212 @@
+import { randomUUID } from "node:crypto";
+import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
+import type pg from "pg";
+import type { DeviceCursor, DeviceRepository, NewCredential } from "../db/device-repository.js";
+import { deleteDeviceTree, isSelfOrAncestor, lockDevice, replaceCredential, writeDevice } from "../db/device-writes.js";
+import { insertOutboxEvents } from "../db/outbox-repository.js";
+import type { ProfileRepository } from "../db/profile-repository.js";
+import { credentialRotated, deviceDeleted, deviceRegistered, deviceUpdated } from "../events/device-events.js";
+import { applyProfile } from "./apply-profile.js";
+import { assignHub, type Hub } from "./hub-pool.js";
+import { etagOf, type Device, type DeviceSpec } from "./device.js";
+import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
+import { pageSize, type PageTokens } from "./page-token.js";
+import { issueApiKey, type IssuedSecret } from "./secret.js";
+import { deviceFilter, deviceId, deviceStatus, validateSpec, type DeviceFilterInput } from "./validate-device.js";
+import * as v from "./validate.js";
+
+/** Who is acting, as far as the domain cares: the tenant and the subject recorded in events. */
+export interface Actor {
+  readonly tenantId: string;
+  readonly subject: string;
+}
+
+/** Devices of a tenant: registration, lookup, listing, updates, deletion and credential rotation. */
+export class DeviceService {
+  constructor(
+    private readonly devices: DeviceRepository,
+    private readonly profiles: ProfileRepository,
+    private readonly pageTokens: PageTokens,
+    private readonly hubs: readonly Hub[],
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Registers a device by hand: validates, applies the profile's defaults, and stores the device,
+   * a new api_key's hash and the device.registered event in one transaction.
+   * Returns the device and the api_key, which exists nowhere else in clear.
+   */
+  async register(actor: Actor, request: DeviceSpec): Promise<{ device: Device; apiKey: string }> {
+    const spec = validateSpec(request);
+    if (spec.gatewayId !== null) {
+      const gateway = await this.devices.get(actor.tenantId, spec.gatewayId);
+      if (!gateway?.isGateway) {
+        throw new InvalidArgumentError("gateway_id", `"${spec.gatewayId}" is not a gateway device of this tenant`);
+      }
+    }
+    const device = await this.newDevice(actor.tenantId, spec);
+    const apiKey = issueApiKey();
+    const event = deviceRegistered(device, actor.subject, RegistrationMethod.MANUAL);
+    if (!(await this.devices.insert(device, apiKeyCredential(apiKey), event))) {
+      throw new AlreadyExistsError(`device with hardware_id "${device.hardwareId}" already exists in this tenant`);
+    }
+    return { device, apiKey: apiKey.secret };
+  }
+
+  /**
+   * A new device of the tenant from a validated spec, not yet stored: the profile's defaults
+   * applied, an id and a hub assigned.
+   */
+  async newDevice(tenantId: string, spec: DeviceSpec): Promise<Device> {
+    const profile = spec.profileId === null ? undefined : await this.profiles.get(tenantId, spec.profileId);
+    if (spec.profileId !== null && !profile) {
+      throw new InvalidArgumentError("profile_id", `profile "${spec.profileId}" does not exist in this tenant`);
+    }
+    const merged = applyProfile(spec, profile);
+    if (profile) {
+      v.stringMap("tags (with the profile's defaults)", merged.tags);
+      v.stringMap("meta (with the profile's defaults)", merged.meta);
+    }
+    const id = randomUUID();
+    const hub = assignHub(this.hubs, id, merged.tags["region"]);
+    const now = this.now();
+    return {
+      ...merged,
+      deviceId: id,
+      hub: hub ? { id: hub.id, hubUrl: hub.hubUrl, hubUrlStaticCert: hub.hubUrlStaticCert, mqttHubUrl: hub.mqttHubUrl } : noHub,
+      tenantId,
+      status: "registered",
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+  }
+
+  /** The device, or NotFoundError (also for another tenant's device). */
+  async get(actor: Actor, id: string): Promise<Device> {
+    const device = await this.devices.get(actor.tenantId, deviceId("device_id", id));
+    if (!device) throw notFound(id);
+    return device;
+  }
+
+  /** One page of the tenant's devices matching the filters, oldest first, and the next page's token. */
+  async list(actor: Actor, filters: DeviceFilterInput, requestedSize: number, pageToken: string): Promise<{ devices: Device[]; next: string }> {
+    const filter = deviceFilter(filters);
+    const size = pageSize(requestedSize);
+    // The token is bound to the filters: a token of another listing is refused, not misapplied.
+    const listing = `devices ${JSON.stringify(filter)}`;
+    const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode(listing, pageToken));
+    const rows = await this.devices.list(actor.tenantId, filter, cursor, size + 1);
+    const devices = rows.slice(0, size);
+    const last = devices[devices.length - 1];
+    const next = rows.length > size && last ? this.pageTokens.encode(listing, { c: last.createdAt.toISOString(), d: last.deviceId }) : "";
+    return { devices, next };
+  }
+
+  /**
+   * Changes the fields named in `mask` (with an etag, only if it is still current) and writes
+   * device.updated with the previous and new state, in one transaction.
+   */
+  async update(actor: Actor, changes: DeviceChanges, mask: readonly string[], etag: string): Promise<Device> {
+    const id = deviceId("device.device_id", changes.deviceId);
+    const keys = updateKeys(mask);
+    return this.devices.transaction(async (client) => {
+      const current = await lockDevice(client, actor.tenantId, id);
+      if (!current) throw notFound(id);
+      if (etag !== "" && etag !== etagOf(current)) throw new EtagMismatchError(`etag ${etag} is not current: the device changed`);
+      const next: Device = { ...current, updatedAt: this.now() };
+      for (const key of keys) Object.assign(next, { [key]: changes[key] });
+      Object.assign(next, validateSpec(next, "device."), { status: deviceStatus("device.status", next.status) });
+      if (keys.includes("profileId") && next.profileId !== null && !(await this.profiles.get(actor.tenantId, next.profileId))) {
+        throw new InvalidArgumentError("device.profile_id", `profile "${next.profileId}" does not exist in this tenant`);
+      }
+      if (keys.includes("gatewayId") && next.gatewayId !== null) await this.checkGateway(client, actor.tenantId, id, next.gatewayId);
+      const stored = await writeDevice(client, next);
+      await insertOutboxEvents(client, [deviceUpdated(stored, current, mask, actor.subject)]);
+      return stored;
+    });
+  }
+
+  /** Deletes the device, its credentials and every device below it, writing device.deleted for each. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    const target = deviceId("device_id", id);
+    await this.devices.transaction(async (client) => {
+      const [device, ...children] = await deleteDeviceTree(client, actor.tenantId, target);
+      if (!device) throw notFound(id);
+      const now = this.now();
+      const events = [deviceDeleted(device, actor.subject, now), ...children.map((c) => deviceDeleted(c, actor.subject, now, device.deviceId))];
+      await insertOutboxEvents(client, events);
+    });
+  }
+
+  /** Issues a new api_key and revokes the old one in one transaction; the key is returned only here. */
+  async rotateCredential(actor: Actor, id: string): Promise<{ device: Device; apiKey: string }> {
+    const target = deviceId("device_id", id);
+    return this.devices.transaction(async (client) => {
+      const device = await lockDevice(client, actor.tenantId, target);
+      if (!device) throw notFound(id);
+      const now = this.now();
+      const apiKey = issueApiKey();
+      await replaceCredential(client, device.deviceId, apiKeyCredential(apiKey), now);
+      await insertOutboxEvents(client, [credentialRotated(device, actor.subject, now)]);
+      return { device, apiKey: apiKey.secret };
+    });
+  }
+
+  /** A gateway_id must name a gateway of the tenant that is neither the device nor below it. */
+  private async checkGateway(client: pg.ClientBase, tenantId: string, id: string, gatewayId: string): Promise<void> {
+    const gateway = await lockDevice(client, tenantId, gatewayId);
+    if (!gateway?.isGateway) throw new InvalidArgumentError("device.gateway_id", `"${gatewayId}" is not a gateway device of this tenant`);
+    if (await isSelfOrAncestor(client, tenantId, gatewayId, id)) {
+      throw new InvalidArgumentError("device.gateway_id", `"${gatewayId}" is this device or one of its children`);
+    }
+  }
+}
+
+const noHub = { id: "", hubUrl: "", hubUrlStaticCert: "", mqttHubUrl: "" };
+
+/** The stored form of a newly issued api_key. */
+export function apiKeyCredential(apiKey: IssuedSecret): NewCredential {
+  return { credentialId: randomUUID(), kind: "api_key", secretHash: apiKey.hash };
+}
+
+/** The new values of an UpdateDevice request; only the fields in its mask are used. */
+export type DeviceChanges = DeviceSpec & { readonly deviceId: string; readonly status: string };
+
+/** update_mask paths of UpdateDevice, by proto field name. */
+const updatable: Record<string, keyof DeviceSpec | "status"> = {
+  name: "name",
+  groups: "groups",
+  tags: "tags",
+  anchor_mode: "anchorMode",
+  profile_id: "profileId",
+  gateway_id: "gatewayId",
+  firmware: "firmware",
+  meta: "meta",
+  config: "config",
+  sub_model: "subModel",
+  status: "status",
+};
+
+function updateKeys(mask: readonly string[]): (keyof DeviceSpec | "status")[] {
+  if (mask.length === 0) throw new InvalidArgumentError("update_mask", "must name at least one field");
+  return mask.map((path) => {
+    if (path === "hardware_id") throw new InvalidArgumentError("update_mask", "hardware_id is immutable");
+    const key = updatable[path];
+    if (!key) throw new InvalidArgumentError("update_mask", `field "${path}" cannot be updated`);
+    return key;
+  });
+}
+
+function cursorOf(position: Record<string, string>): DeviceCursor {
+  const createdAt = new Date(position["c"] ?? "");
+  const id = position["d"] ?? "";
+  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw new InvalidArgumentError("page_token", "is not a token returned by this method");
+  }
+  return { createdAt, deviceId: id };
+}
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`device "${id}" not found`);
+}

@@ -1,0 +1,68 @@
+import type { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
+
+/** A JSON object, as stored for desired-state config. */
+export type JsonObject = { [key: string]: JsonValue };
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+
+/** Lifecycle state of a device. */
+export type DeviceStatus = "registered" | "disabled";
+
+/** The fields a caller chooses when a device is created. */
+export interface DeviceSpec {
+  name: string;
+  hardwareId: string;
+  groups: string[];
+  tags: Record<string, string>;
+  anchorMode: AnchorMode;
+  profileId: string | null;
+  gatewayId: string | null;
+  firmware: string;
+  meta: Record<string, string>;
+  config: JsonObject | null;
+  subModel: string;
+  isGateway: boolean;
+}
+
+/** A stored device. */
+export interface Device extends DeviceSpec {
+  deviceId: string;
+  tenantId: string;
+  status: DeviceStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Incremented by every update; the etag is derived from it. */
+  version: number;
+  /** The hub assigned at creation (empty strings when the pool was empty). */
+  hub: DeviceHub;
+}
+
+/** The hub of a device, as stored with it. */
+export interface DeviceHub {
+  id: string;
+  hubUrl: string;
+  hubUrlStaticCert: string;
+  mqttHubUrl: string;
+}
+
+/** A stored device profile. */
+export interface DeviceProfile {
+  profileId: string;
+  tenantId: string;
+  displayName: string;
+  groups: string[];
+  tags: Record<string, string>;
+  anchorMode: AnchorMode;
+  firmware: string;
+  meta: Record<string, string>;
+  config: JsonObject | null;
+  credentialType: CredentialType;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+/** The etag of a stored resource version. */
+export function etagOf(resource: { version: number }): string {
+  return `"${resource.version}"`;
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import { insertClaims, type NewClaim } from "../db/claim-repository.js";
+import type { ProfileRepository } from "../db/profile-repository.js";
+import type { Actor } from "./device-service.js";
+import type { JsonObject } from "./device.js";
+import { InvalidArgumentError } from "./errors.js";
+import { issueClaimKey } from "./secret.js";
+import * as v from "./validate.js";
+
+/** Most entries one ImportDevices call takes. */
+export const IMPORT_MAX_ENTRIES = 10_000;
+
+/** One device to import, as requested. */
+export interface ImportEntry {
+  readonly hardwareId: string;
+  readonly name: string;
+  readonly groups: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly profileId: string;
+  readonly subModel: string;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly config: JsonObject | null;
+}
+
+/** The outcome of one entry: a claim key (returned only here) or an error. */
+export type ImportResult =
+  | { readonly hardwareId: string; readonly claimKey: string; readonly expiresAt: Date }
+  | { readonly hardwareId: string; readonly error: { readonly code: string; readonly message: string } };
+
+/** Bulk import of devices that will claim themselves with a claim key. */
+export class ImportService {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly profiles: ProfileRepository,
+    private readonly claimKeyTtlMs: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Validates each entry on its own and stores the good ones in one transaction. */
+  async import(actor: Actor, entries: readonly ImportEntry[]): Promise<ImportResult[]> {
+    if (entries.length === 0) throw new InvalidArgumentError("devices", "must have at least one entry");
+    if (entries.length > IMPORT_MAX_ENTRIES) throw new InvalidArgumentError("devices", `must have at most ${IMPORT_MAX_ENTRIES} entries`);
+    const seen = new Set<string>();
+    const checked = entries.map((entry, i) => {
+      try {
+        const claim = validateEntry(entry, `devices[${i}].`);
+        if (seen.has(claim.hardwareId)) return failure(entry.hardwareId, "ALREADY_EXISTS", `hardware_id "${entry.hardwareId}" appears twice in this request`);
+        seen.add(claim.hardwareId);
+        return claim;
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) return failure(entry.hardwareId, "INVALID_ARGUMENT", err.message);
+        throw err;
+      }
+    });
+    const wanted = [...new Set(checked.flatMap((c) => ("profileId" in c && c.profileId !== null ? [c.profileId] : [])))];
+    const profiles = wanted.length > 0 ? await this.profiles.existing(actor.tenantId, wanted) : new Set<string>();
+    const results = checked.map((c, i): PendingClaim | ImportResult => {
+      if (!("claimId" in c)) return c;
+      if (c.profileId !== null && !profiles.has(c.profileId)) {
+        return failure(c.hardwareId, "INVALID_ARGUMENT", `devices[${i}].profile_id: profile "${c.profileId}" does not exist in this tenant`);
+      }
+      return c;
+    });
+    const claims = results.filter((r): r is PendingClaim => "claimId" in r);
+    const createdAt = this.now();
+    const expiresAt = new Date(createdAt.getTime() + this.claimKeyTtlMs);
+    const conflicts = claims.length > 0 ? await insertClaims(this.pool, actor.tenantId, claims, createdAt, expiresAt) : new Map();
+    return results.map((r) => {
+      if (!("claimId" in r)) return r;
+      const conflict = conflicts.get(r.hardwareId);
+      if (conflict === "registered") return failure(r.hardwareId, "ALREADY_EXISTS", `device with hardware_id "${r.hardwareId}" already exists in this tenant`);
+      if (conflict === "pending") return failure(r.hardwareId, "ALREADY_EXISTS", `hardware_id "${r.hardwareId}" already has a pending claim key`);
+      return { hardwareId: r.hardwareId, claimKey: r.claimKey, expiresAt };
+    });
+  }
+}
+
+function failure(hardwareId: string, code: string, message: string): ImportResult {
+  return { hardwareId, error: { code, message } };
+}
+
+/** A validated entry with its claim key, before it is stored. */
+type PendingClaim = NewClaim & { readonly claimKey: string };
+
+function validateEntry(entry: ImportEntry, prefix: string): PendingClaim {
+  const hardwareId = v.hardwareId(`${prefix}hardware_id`, entry.hardwareId);
+  const key = issueClaimKey();
+  return {
+    claimId: randomUUID(),
+    claimKey: key.secret,
+    keyHash: key.hash,
+    hardwareId,
+    name: entry.name === "" ? hardwareId : v.requireText(`${prefix}name`, entry.name, v.limits.nameLength),
+    groups: v.groups(`${prefix}groups`, entry.groups),
+    tags: v.stringMap(`${prefix}tags`, entry.tags),
+    profileId: entry.profileId === "" ? null : v.profileId(`${prefix}profile_id`, entry.profileId),
+    subModel: v.optionalText(`${prefix}sub_model`, entry.subModel, v.limits.versionLength),
+    meta: v.stringMap(`${prefix}meta`, entry.meta),
+    config: v.config(`${prefix}config`, entry.config),
+  };
+}

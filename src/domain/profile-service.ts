@@ -1,0 +1,116 @@
+import { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
+import type { ProfileRepository } from "../db/profile-repository.js";
+import type { Actor } from "./device-service.js";
+import { etagOf, type DeviceProfile } from "./device.js";
+import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
+import { pageSize, type PageTokens } from "./page-token.js";
+import * as v from "./validate.js";
+
+/** The fields of a profile a caller may set. */
+export type ProfileFields = Pick<
+  DeviceProfile,
+  "displayName" | "groups" | "tags" | "anchorMode" | "firmware" | "meta" | "config" | "credentialType"
+>;
+
+/** update_mask paths of UpdateDeviceProfile, by proto field name. */
+const updatable: Record<string, keyof ProfileFields> = {
+  display_name: "displayName",
+  groups: "groups",
+  tags: "tags",
+  anchor_mode: "anchorMode",
+  firmware: "firmware",
+  meta: "meta",
+  config: "config",
+  credential_type: "credentialType",
+};
+
+// Updates that lose a race without an etag are retried this many times.
+const UPDATE_ATTEMPTS = 5;
+
+/** Tenant-scoped device profiles. */
+export class ProfileService {
+  constructor(
+    private readonly profiles: ProfileRepository,
+    private readonly pageTokens: PageTokens,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Creates a profile with a caller-chosen id. */
+  async create(actor: Actor, profileId: string, fields: ProfileFields): Promise<DeviceProfile> {
+    const now = this.now();
+    const profile: DeviceProfile = {
+      ...validateFields(fields),
+      profileId: v.profileId("profile.profile_id", profileId),
+      tenantId: actor.tenantId,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    if (!(await this.profiles.insert(profile))) {
+      throw new AlreadyExistsError(`profile "${profileId}" already exists in this tenant`);
+    }
+    return profile;
+  }
+
+  /** The profile, or NotFoundError. */
+  async get(actor: Actor, profileId: string): Promise<DeviceProfile> {
+    const profile = await this.profiles.get(actor.tenantId, v.profileId("profile_id", profileId));
+    if (!profile) throw new NotFoundError(`profile "${profileId}" not found`);
+    return profile;
+  }
+
+  /** One page of profiles ordered by id, and the token of the next page ("" on the last). */
+  async list(actor: Actor, requestedSize: number, pageToken: string): Promise<{ profiles: DeviceProfile[]; next: string }> {
+    const size = pageSize(requestedSize);
+    const after = pageToken === "" ? "" : this.pageTokens.decode("profiles", pageToken).after;
+    const rows = await this.profiles.list(actor.tenantId, after, size + 1);
+    const profiles = rows.slice(0, size);
+    const last = profiles[profiles.length - 1];
+    const next = rows.length > size && last ? this.pageTokens.encode("profiles", { after: last.profileId }) : "";
+    return { profiles, next };
+  }
+
+  /** Changes the fields named in `mask`; with an etag, only if it is still current. */
+  async update(actor: Actor, profileId: string, fields: ProfileFields, mask: readonly string[], etag: string): Promise<DeviceProfile> {
+    if (mask.length === 0) throw new InvalidArgumentError("update_mask", "must name at least one field");
+    const keys = mask.map((path) => {
+      const key = updatable[path];
+      if (!key) throw new InvalidArgumentError("update_mask", `field "${path}" cannot be updated`);
+      return key;
+    });
+    const changes = validateFields(fields);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(actor, profileId);
+      if (etag !== "" && etag !== etagOf(current)) throw new EtagMismatchError(`etag ${etag} is not current`);
+      const next: DeviceProfile = { ...current, updatedAt: this.now() };
+      for (const key of keys) Object.assign(next, { [key]: changes[key] });
+      const stored = await this.profiles.update(next, current.version);
+      if (stored) return stored;
+      if (etag !== "" || attempt === UPDATE_ATTEMPTS) throw new EtagMismatchError(`profile "${profileId}" was changed concurrently`);
+    }
+  }
+
+  /** Deletes a profile no device uses. */
+  async delete(actor: Actor, profileId: string): Promise<void> {
+    if (!(await this.profiles.delete(actor.tenantId, v.profileId("profile_id", profileId)))) {
+      throw new NotFoundError(`profile "${profileId}" not found`);
+    }
+  }
+}
+
+const anchorModes = Object.values(AnchorMode).filter((m) => typeof m === "number");
+// This server issues api keys only: a certificate policy is refused rather than silently ignored.
+const credentialTypes = [CredentialType.UNSPECIFIED, CredentialType.API_KEY];
+
+function validateFields(fields: ProfileFields): ProfileFields {
+  return {
+    displayName: v.optionalText("profile.display_name", fields.displayName, v.limits.nameLength),
+    groups: v.groups("profile.groups", fields.groups),
+    tags: v.stringMap("profile.tags", fields.tags),
+    anchorMode: v.enumValue("profile.anchor_mode", fields.anchorMode, anchorModes),
+    firmware: v.optionalText("profile.firmware", fields.firmware, v.limits.versionLength),
+    meta: v.stringMap("profile.meta", fields.meta),
+    config: v.config("profile.config", fields.config),
+    credentialType: v.enumValue("profile.credential_type", fields.credentialType, credentialTypes),
+  };
+}

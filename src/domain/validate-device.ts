@@ -1,0 +1,66 @@
+import { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
+import type { DeviceFilter } from "../db/device-repository.js";
+import type { DeviceSpec, DeviceStatus } from "./device.js";
+import { InvalidArgumentError } from "./errors.js";
+import * as v from "./validate.js";
+
+const anchorModes = Object.values(AnchorMode).filter((m) => typeof m === "number");
+const statuses: readonly DeviceStatus[] = ["registered", "disabled"];
+
+/** Checks every field of a device, naming the first bad one (with `prefix`, e.g. "device."). */
+export function validateSpec(spec: DeviceSpec, prefix = ""): DeviceSpec {
+  return {
+    name: v.requireText(`${prefix}name`, spec.name, v.limits.nameLength),
+    hardwareId: v.hardwareId(`${prefix}hardware_id`, spec.hardwareId),
+    groups: v.groups(`${prefix}groups`, spec.groups),
+    tags: v.stringMap(`${prefix}tags`, spec.tags),
+    anchorMode: v.enumValue(`${prefix}anchor_mode`, spec.anchorMode, anchorModes),
+    profileId: spec.profileId === null ? null : v.profileId(`${prefix}profile_id`, spec.profileId),
+    gatewayId: spec.gatewayId === null ? null : v.optionalUuid(`${prefix}gateway_id`, spec.gatewayId),
+    firmware: v.optionalText(`${prefix}firmware`, spec.firmware, v.limits.versionLength),
+    meta: v.stringMap(`${prefix}meta`, spec.meta),
+    config: v.config(`${prefix}config`, spec.config),
+    subModel: v.optionalText(`${prefix}sub_model`, spec.subModel, v.limits.versionLength),
+    isGateway: spec.isGateway,
+  };
+}
+
+/** A device status: "registered" or "disabled". */
+export function deviceStatus(field: string, value: string): DeviceStatus {
+  if (!(statuses as readonly string[]).includes(value)) throw new InvalidArgumentError(field, 'must be "registered" or "disabled"');
+  return value as DeviceStatus;
+}
+
+/** A device_id that must be present. */
+export function deviceId(field: string, value: string): string {
+  const id = v.optionalUuid(field, value);
+  if (id === null) throw new InvalidArgumentError(field, "is required");
+  return id;
+}
+
+/** The filters of ListDevices as the request gives them ("" = not set). */
+export interface DeviceFilterInput {
+  readonly group: string;
+  readonly tag: string;
+  readonly status: string;
+  readonly gatewayId: string;
+  readonly profileId: string;
+  readonly hardwareId: string;
+}
+
+/** Checks ListDevices filters; "" means no filter. */
+export function deviceFilter(input: DeviceFilterInput): DeviceFilter {
+  const set = <T>(value: string, check: (value: string) => T): T | null => (value === "" ? null : check(value));
+  return {
+    group: set(input.group, (g) => v.requireText("group", g, v.limits.groupLength)),
+    tag: set(input.tag, (t) => {
+      const at = t.indexOf("=");
+      if (at <= 0) throw new InvalidArgumentError("tag", 'must be written "key=value"');
+      return { key: t.slice(0, at), value: t.slice(at + 1) };
+    }),
+    status: set(input.status, (s) => deviceStatus("status", s)),
+    gatewayId: set(input.gatewayId, (g) => deviceId("gateway_id", g)),
+    profileId: set(input.profileId, (p) => v.profileId("profile_id", p)),
+    hardwareId: set(input.hardwareId, (h) => v.hardwareId("hardware_id", h)),
+  };
+}

@@ -1,0 +1,178 @@
+import pg from "pg";
+import type { Logger } from "pino";
+import { deletePublished, markPublished, outboxBacklog, unpublishedEvents } from "../db/outbox-repository.js";
+import { toCloudEventRecord } from "./cloud-event-record.js";
+import type { KafkaRecord } from "./cloud-event-record.js";
+
+/** Publishes records in order, or throws. */
+export interface RecordSink {
+  send(records: readonly KafkaRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Tuning of {@link OutboxRelay}; the defaults suit production. */
+export interface OutboxRelayOptions {
+  readonly databaseUrl: string;
+  readonly sink: RecordSink;
+  readonly logger: Logger;
+  readonly batchSize?: number;
+  /** Poll interval when no notification arrives (notifications are not durable). */
+  readonly pollIntervalMs?: number;
+  /** How often a standby relay tries to become the active one. */
+  readonly standbyRetryMs?: number;
+  /** Published rows older than this are deleted. */
+  readonly retentionMs?: number;
+  /** How often the backlog is reported and old rows cleaned up. */
+  readonly housekeepingIntervalMs?: number;
+  /** Backoff after a failure: doubles from min to max. */
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+}
+
+// Any constant works; it only has to be the same for every replica.
+const RELAY_LOCK_KEY = 7_405_112_002;
+
+/** The sink refused a batch: the database connection is fine and is kept. */
+class SinkFailure extends Error {
+  override name = "SinkFailure";
+}
+
+/**
+ * Relays the outbox to Kafka. Exactly one relay is active across all replicas: the one whose
+ * dedicated connection holds a session advisory lock. A single active relay reading rows in id
+ * order keeps each device's events in order (a device's changes take its row lock before they
+ * write their outbox row, so their ids follow their commit order); the others stand by and take
+ * over when the holder's connection ends. Rows are marked published only after Kafka acknowledged
+ * them, so a crash in between publishes them again: delivery is at-least-once, deduped by ce_id.
+ */
+export class OutboxRelay {
+  private readonly o: Required<Omit<OutboxRelayOptions, "databaseUrl" | "sink" | "logger">>;
+  private client: pg.Client | undefined;
+  private active = false;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  /** A notification arrived since the last sleep: the next sleep returns at once. */
+  private notified = false;
+  private running: Promise<void> | undefined;
+  private lastHousekeeping = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.o = {
+      batchSize: options.batchSize ?? 500,
+      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      standbyRetryMs: options.standbyRetryMs ?? 2_000,
+      retentionMs: options.retentionMs ?? 24 * 3600_000,
+      housekeepingIntervalMs: options.housekeepingIntervalMs ?? 30_000,
+      backoffMinMs: options.backoffMinMs ?? 200,
+      backoffMaxMs: options.backoffMaxMs ?? 10_000,
+    };
+  }
+
+  /** Starts relaying in the background. */
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** Finishes the batch in flight, releases the lock and disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    await this.dropConnection();
+    await this.options.sink.close();
+  }
+
+  private async run(): Promise<void> {
+    const log = this.options.logger;
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const client = await this.connection();
+        if (!this.active) {
+          this.active = await tryLock(client);
+          if (!this.active) {
+            await this.sleep(this.o.standbyRetryMs);
+            continue;
+          }
+          log.info("outbox relay active");
+        }
+        const published = await this.publishBatch(client);
+        await this.housekeeping(client);
+        if (failures > 0) log.info({ afterFailures: failures }, "outbox relay recovered");
+        failures = 0;
+        if (published < this.o.batchSize) await this.sleep(this.o.pollIntervalMs);
+      } catch (err) {
+        failures++;
+        const delay = Math.min(this.o.backoffMaxMs, this.o.backoffMinMs * 2 ** Math.min(failures - 1, 16));
+        log.warn({ err: (err as Error).message, attempt: failures, retryInMs: delay }, "outbox relay failed; retrying");
+        if (!(err instanceof SinkFailure)) await this.dropConnection();
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  /** Publishes the oldest unpublished rows; returns how many. */
+  private async publishBatch(client: pg.Client): Promise<number> {
+    const rows = await unpublishedEvents(client, this.o.batchSize);
+    if (rows.length === 0) return 0;
+    await this.options.sink.send(rows.map(toCloudEventRecord)).catch((err: unknown) => {
+      throw new SinkFailure((err as Error).message, { cause: err });
+    });
+    await markPublished(client, rows.map((r) => r.id));
+    return rows.length;
+  }
+
+  private async housekeeping(client: pg.Client): Promise<void> {
+    if (Date.now() - this.lastHousekeeping < this.o.housekeepingIntervalMs) return;
+    this.lastHousekeeping = Date.now();
+    const deleted = await deletePublished(client, this.o.retentionMs, 10_000);
+    const backlog = await outboxBacklog(client);
+    this.options.logger.info({ ...backlog, deletedPublished: deleted }, "outbox backlog");
+  }
+
+  /** The relay's own connection: it holds the lock and listens for new rows. */
+  private async connection(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: "device-registry-relay" });
+    client.on("error", () => void this.dropConnection());
+    client.on("notification", () => {
+      this.notified = true;
+      this.wake?.();
+    });
+    await client.connect();
+    await client.query("LISTEN outbox_inserted");
+    this.client = client;
+    return client;
+  }
+
+  private async dropConnection(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (this.active) this.options.logger.info("outbox relay standing by");
+    this.active = false;
+    // Closing the session releases the advisory lock, so another replica can take over.
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping || this.notified) {
+      this.notified = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.notified = false;
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
+
+async function tryLock(client: pg.Client): Promise<boolean> {
+  const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [RELAY_LOCK_KEY]);
+  return result.rows[0]?.locked === true;
+}

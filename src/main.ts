@@ -1,0 +1,81 @@
+import { pino, type Logger } from "pino";
+import { createApp } from "./app.js";
+import { createKeySet } from "./auth/key-set.js";
+import { loadOrCreateDevKey } from "./auth/dev-key.js";
+import { createTokenVerifier } from "./auth/token-verifier.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { openDatabase } from "./database.js";
+import { migrate } from "./db/migrate.js";
+import { KafkaPublisher } from "./events/kafka-publisher.js";
+import { OutboxRelay } from "./events/outbox-relay.js";
+
+/** Reads the configuration once, wires the service, listens, and shuts down on SIGTERM/SIGINT. */
+async function main(config: Config): Promise<void> {
+  const logger = pino({ level: config.logLevel });
+
+  let jwks: string;
+  if (config.authJwks !== undefined) {
+    jwks = config.authJwks;
+  } else {
+    const dev = await loadOrCreateDevKey(config.dataDir);
+    jwks = dev.jwksPath;
+    logger.warn(
+      { jwks },
+      "AUTH_JWKS not set: DEV MODE authentication with a local key; mint tokens with `npm run token -- --tenant <uuid> --role tenant_admin`. Never run like this in production.",
+    );
+  }
+  const verifier = createTokenVerifier({
+    keySet: createKeySet(jwks),
+    ...(config.authIssuer === undefined ? {} : { issuer: config.authIssuer }),
+    ...(config.authAudience === undefined ? {} : { audience: config.authAudience }),
+  });
+  const database = await openDatabase(config, logger);
+  const applied = await migrate(database.pool);
+  if (applied.length > 0) logger.info({ applied }, "migrations applied");
+  const relay = startRelay(config, database.url, logger);
+
+  const server = await createApp({ pool: database.pool, verifier, logger, config });
+  const address = await server.listen(config.port, config.host);
+  logger.info({ port: address.port, tls: config.tls !== undefined }, "device registry listening");
+
+  // Stop accepting, let in-flight calls finish (forced after 10 s), let the relay finish its batch,
+  // then close the pool (and the embedded PostgreSQL).
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    await server.close();
+    await relay?.stop();
+    await database.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** The outbox relay to Kafka, or none (events wait in the outbox) when no brokers are configured. */
+function startRelay(config: Config, databaseUrl: string, logger: Logger): OutboxRelay | undefined {
+  if (config.kafkaBrokers.length === 0) {
+    logger.warn("KAFKA_BROKERS not set: events wait in the outbox table until a relay publishes them");
+    return undefined;
+  }
+  const sink = new KafkaPublisher({
+    brokers: config.kafkaBrokers,
+    topic: config.kafkaTopic,
+    partitions: config.kafkaTopicPartitions,
+    replicationFactor: config.kafkaReplicationFactor,
+    logger,
+  });
+  const relay = new OutboxRelay({ databaseUrl, sink, logger, retentionMs: config.outboxRetentionMs });
+  relay.start();
+  logger.info({ brokers: config.kafkaBrokers, topic: config.kafkaTopic }, "relaying events to Kafka");
+  return relay;
+}
+
+try {
+  await main(loadConfig());
+} catch (err) {
+  // One clear line, before listening: a configuration or startup error is fatal.
+  const message = err instanceof ConfigError ? `configuration error: ${err.message}` : `startup failed: ${(err as Error).message}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}

