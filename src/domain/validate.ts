@@ -12,6 +12,9 @@ export const limits = {
   mapValueLength: 512,
   versionLength: 128,
   configBytes: 64 * 1024,
+  // Every nesting level is two messages (Value, ListValue/Struct) in the binary encoding, whose
+  // decoders stop at 100: a deeper config could be stored but not read back over gRPC.
+  configDepth: 32,
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -74,12 +77,24 @@ export function stringMap(field: string, map: Readonly<Record<string, string>>):
   return { ...map };
 }
 
-/** Desired-state config: a JSON object of bounded encoded size. */
+/** Desired-state config: a JSON object of bounded encoded size and nesting depth. */
 export function config(field: string, value: JsonObject | null): JsonObject | null {
-  if (value !== null && Buffer.byteLength(JSON.stringify(value)) > limits.configBytes) {
+  if (value === null) return value;
+  if (Buffer.byteLength(JSON.stringify(value)) > limits.configBytes) {
     throw new InvalidArgumentError(field, `must be at most ${limits.configBytes} bytes of JSON`);
   }
+  if (depthOf(value) > limits.configDepth) {
+    throw new InvalidArgumentError(field, `must nest objects and arrays at most ${limits.configDepth} levels deep`);
+  }
   return value;
+}
+
+/** Levels of objects and arrays in a JSON value (a scalar is 0). */
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== "object") return 0;
+  let deepest = 0;
+  for (const item of Object.values(value)) deepest = Math.max(deepest, depthOf(item));
+  return deepest + 1;
 }
 
 /** An enum field: one of the allowed numeric values. */

@@ -29,7 +29,10 @@ export interface Server {
 
 // JSON on every protocol uses proto field names (device_id, hardware_id), as the REST contract does,
 // and refuses unknown fields, so a misspelt or forbidden field (tenant_id) is an error, not ignored.
-const jsonOptions = { useProtoFieldName: true, ignoreUnknownFields: false } as const;
+// JSON counts one level per nested Value where binary counts two (Value and ListValue/Struct), so
+// a JSON limit of 40 keeps every accepted message decodable in binary (limit 100): REST requests
+// travel to the handlers as binary, and gRPC clients read the results.
+const jsonOptions = { useProtoFieldName: true, ignoreUnknownFields: false, recursionLimit: 40 } as const;
 
 /**
  * One port for gRPC (HTTP/2, cleartext with prior knowledge or TLS with ALPN), gRPC-Web, Connect

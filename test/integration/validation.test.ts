@@ -14,6 +14,8 @@ const CONNECT_PATH = "/deviceregistry.v1.DeviceRegistryService/RegisterDevice";
 const manyEntries = (n: number, value = "v") => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, value]));
 /** A config whose JSON encoding is exactly `bytes` long. */
 const configOfBytes = (bytes: number) => ({ blob: "x".repeat(bytes - '{"blob":""}'.length) });
+/** A config whose value nests `levels` objects and arrays deep, counting the config itself. */
+const configOfDepth = (levels: number) => ({ deep: JSON.parse("[".repeat(levels - 1) + "]".repeat(levels - 1)) as unknown });
 /** A field-name prefix as a regex: "tags[" -> /^tags\[/. */
 const startsWith = (prefix: string) => new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
 /** A JSON-decoding error of a RegisterDeviceRequest field, as protobuf-es words it (it names the field, but not first). */
@@ -89,6 +91,10 @@ describe("RegisterDevice input validation", () => {
     ["a firmware of 129 characters", (hw) => ({ name: "n", hardware_id: hw, firmware: "f".repeat(129) }), /^firmware: /],
     ["a sub_model of 129 characters", (hw) => ({ name: "n", hardware_id: hw, sub_model: "s".repeat(129) }), /^sub_model: /],
     ["a config of 64 KiB + 1 byte", (hw) => ({ name: "n", hardware_id: hw, config: configOfBytes(64 * 1024 + 1) }), /^config: must be at most 65536 bytes of JSON$/],
+    ["a config nested 33 levels deep", (hw) => ({ name: "n", hardware_id: hw, config: configOfDepth(33) }), /^config: must nest objects and arrays at most 32 levels deep$/],
+    // Deeper still is refused while decoding, with or without the other required fields.
+    ["a config nested 80 levels deep", (hw) => ({ name: "n", hardware_id: hw, config: configOfDepth(80) }), /maximum recursion depth/],
+    ["a config nested 80 levels deep and no hardware_id", () => ({ name: "n", config: configOfDepth(80) }), /maximum recursion depth/],
     ["gateway_id not a UUID", (hw) => ({ name: "n", hardware_id: hw, gateway_id: "not-a-uuid" }), /^gateway_id: must be a device_id \(UUID\)$/],
     ["gateway_id of an unknown device", (hw) => ({ name: "n", hardware_id: hw, gateway_id: randomUUID() }), /^gateway_id: ".*" is not a gateway device of this tenant$/],
     ["gateway_id of a device that is not a gateway", (hw) => ({ name: "n", hardware_id: hw, gateway_id: plainDeviceId }), /^gateway_id: ".*" is not a gateway device of this tenant$/],
@@ -142,6 +148,7 @@ describe("RegisterDevice input validation", () => {
       ["64 tags", { tags: manyEntries(64) }],
       ["a tag key of 128 and a value of 512 characters", { tags: { ["k".repeat(128)]: "v".repeat(512) } }],
       ["a config of exactly 64 KiB", { config: configOfBytes(64 * 1024) }],
+      ["a config nested 32 levels deep", { config: configOfDepth(32) }],
     ])("%s", async (label, fields) => {
       const body = { name: label, hardware_id: `HW-OK-${label.replace(/\W+/g, "-")}`.slice(0, 120), ...fields };
       const before = await rowCounts();
