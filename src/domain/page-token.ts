@@ -26,7 +26,8 @@ export class PageTokens {
 
   /** The position in a token made by encode for the same list, or INVALID_ARGUMENT. */
   decode(list: string, token: string): Record<string, string> {
-    const [body, tag] = token.split(".");
+    const parts = token.split(".");
+    const [body, tag] = parts.length === 2 ? parts : [];
     const given = Buffer.from(tag ?? "");
     const expected = Buffer.from(body ? this.tag(list, body) : "");
     if (!body || given.length !== expected.length || !timingSafeEqual(given, expected)) {

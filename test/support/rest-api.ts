@@ -1,0 +1,39 @@
+/** A JSON object as the REST mapping answers it. */
+export type Json = Record<string, any>;
+
+/** One REST answer: the HTTP status and the parsed JSON body. */
+export interface RestReply {
+  readonly status: number;
+  readonly body: Json;
+}
+
+/** Plain-fetch calls to the REST mapping of a running service, with a bearer token. */
+export interface RestApi {
+  call(method: string, path: string, token: string, body?: unknown): Promise<RestReply>;
+  /** Registers a device and insists on 200; the answer carries its api_key. */
+  register(token: string, device: Json): Promise<Json>;
+  /** AuthenticateDevice as a hub would call it, with a `service` token. */
+  authenticate(serviceToken: string, deviceId: string, apiKey: string): Promise<RestReply>;
+}
+
+/** A REST client for the service at `baseUrl`. */
+export function createRestApi(baseUrl: string): RestApi {
+  const call = async (method: string, path: string, token: string, body?: unknown): Promise<RestReply> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+  return {
+    call,
+    async register(token, device) {
+      const reply = await call("POST", "/api/v1/devices", token, device);
+      if (reply.status !== 200) throw new Error(`registration failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+      return reply.body;
+    },
+    authenticate: (serviceToken, deviceId, apiKey) =>
+      call("POST", "/api/v1/devices:authenticate", serviceToken, { device_id: deviceId, api_key: apiKey }),
+  };
+}
