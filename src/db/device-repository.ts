@@ -12,9 +12,12 @@ export interface NewCredential {
   readonly secretHash: Buffer;
 }
 
-// One statement writes the device, its credential and its outbox event, so the three commit or
-// fail together in one round trip. A hardware_id already taken in the tenant inserts nothing.
-const INSERT_DEVICE = `
+/**
+ * One statement writes the device, its credential and its outbox event, so the three commit or
+ * fail together in one round trip. A hardware_id already taken in the tenant inserts nothing.
+ * (Exported for the benchmark's pgbench ceiling, which runs this very statement.)
+ */
+export const INSERT_DEVICE = `
 WITH device AS (
   INSERT INTO devices (device_id, tenant_id, name, hardware_id, status, groups, tags, anchor_mode, profile_id,
                        gateway_id, firmware, meta, config, sub_model, is_gateway, created_at, updated_at, version,

