@@ -13,20 +13,25 @@ import { DeviceService } from "./domain/device-service.js";
 import { ImportService } from "./domain/import-service.js";
 import { PageTokens } from "./domain/page-token.js";
 import { ProfileService } from "./domain/profile-service.js";
+import { createMetrics, type Metrics } from "./observability/metrics.js";
+import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import { createRoutes, services } from "./routes.js";
 import { createServer, type Server } from "./server/server.js";
 import { createErrorInterceptor } from "./service/error-interceptor.js";
+import { createServiceOpenApiDocument } from "./service/openapi-document.js";
 
 /** What the service is built from: a migrated database, a token verifier and the HTTP settings. */
 export interface AppDeps {
   readonly pool: pg.Pool;
   readonly verifier: TokenVerifier;
   readonly logger: Logger;
+  /** Shared with the relay by main; by default the app gets a registry of its own. */
+  readonly metrics?: Metrics | undefined;
   readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
-export async function createApp({ pool, verifier, logger, config }: AppDeps): Promise<Server> {
+export async function createApp({ pool, verifier, logger, config, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
   const profileRepository = new ProfileRepository(pool);
   const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
   const deviceRepository = new DeviceRepository(pool);
@@ -43,11 +48,15 @@ export async function createApp({ pool, verifier, logger, config }: AppDeps): Pr
     routes,
     restServices: services,
     interceptors: [
+      createRpcInterceptor(metrics.rpc),
       createJwtInterceptor({ verifier }),
       createErrorInterceptor((err, procedure) => logger.error({ err, procedure }, "unexpected error")),
     ],
     corsOrigins: config.corsOrigins,
     maxBodyBytes: config.maxBodyBytes,
     tls: config.tls,
+    metrics: metrics.registry,
+    requestLogger: logger,
+    openApiDocument: createServiceOpenApiDocument(services),
   });
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import { createKeySet } from "./auth/key-set.js";
 import { loadOrCreateDevKey } from "./auth/dev-key.js";
@@ -8,10 +8,12 @@ import { openDatabase } from "./database.js";
 import { migrate } from "./db/migrate.js";
 import { KafkaPublisher } from "./events/kafka-publisher.js";
 import { OutboxRelay } from "./events/outbox-relay.js";
+import { createLogger } from "./observability/logger.js";
+import { createMetrics, type RelayMetrics } from "./observability/metrics.js";
 
 /** Reads the configuration once, wires the service, listens, and shuts down on SIGTERM/SIGINT. */
 async function main(config: Config): Promise<void> {
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel);
 
   let jwks: string;
   if (config.authJwks !== undefined) {
@@ -32,9 +34,10 @@ async function main(config: Config): Promise<void> {
   const database = await openDatabase(config, logger);
   const applied = await migrate(database.pool);
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
-  const relay = startRelay(config, database.url, logger);
+  const metrics = createMetrics(database.pool);
+  const relay = startRelay(config, database.url, logger, metrics.relay);
 
-  const server = await createApp({ pool: database.pool, verifier, logger, config });
+  const server = await createApp({ pool: database.pool, verifier, logger, config, metrics });
   const address = await server.listen(config.port, config.host);
   logger.info({ port: address.port, tls: config.tls !== undefined }, "device registry listening");
 
@@ -53,7 +56,7 @@ async function main(config: Config): Promise<void> {
 }
 
 /** The outbox relay to Kafka, or none (events wait in the outbox) when no brokers are configured. */
-function startRelay(config: Config, databaseUrl: string, logger: Logger): OutboxRelay | undefined {
+function startRelay(config: Config, databaseUrl: string, logger: Logger, metrics: RelayMetrics): OutboxRelay | undefined {
   if (config.kafkaBrokers.length === 0) {
     logger.warn("KAFKA_BROKERS not set: events wait in the outbox table until a relay publishes them");
     return undefined;
@@ -65,7 +68,7 @@ function startRelay(config: Config, databaseUrl: string, logger: Logger): Outbox
     replicationFactor: config.kafkaReplicationFactor,
     logger,
   });
-  const relay = new OutboxRelay({ databaseUrl, sink, logger, retentionMs: config.outboxRetentionMs });
+  const relay = new OutboxRelay({ databaseUrl, sink, logger, metrics, retentionMs: config.outboxRetentionMs });
   relay.start();
   logger.info({ brokers: config.kafkaBrokers, topic: config.kafkaTopic }, "relaying events to Kafka");
   return relay;

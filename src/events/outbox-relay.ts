@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Logger } from "pino";
+import type { RelayMetrics } from "../observability/metrics.js";
 import { deletePublished, markPublished, outboxBacklog, unpublishedEvents } from "../db/outbox-repository.js";
 import { toCloudEventRecord } from "./cloud-event-record.js";
 import type { KafkaRecord } from "./cloud-event-record.js";
@@ -15,6 +16,7 @@ export interface OutboxRelayOptions {
   readonly databaseUrl: string;
   readonly sink: RecordSink;
   readonly logger: Logger;
+  readonly metrics?: RelayMetrics;
   readonly batchSize?: number;
   /** Poll interval when no notification arrives (notifications are not durable). */
   readonly pollIntervalMs?: number;
@@ -46,7 +48,7 @@ class SinkFailure extends Error {
  * them, so a crash in between publishes them again: delivery is at-least-once, deduped by ce_id.
  */
 export class OutboxRelay {
-  private readonly o: Required<Omit<OutboxRelayOptions, "databaseUrl" | "sink" | "logger">>;
+  private readonly o: Required<Omit<OutboxRelayOptions, "databaseUrl" | "sink" | "logger" | "metrics">>;
   private client: pg.Client | undefined;
   private active = false;
   private stopping = false;
@@ -103,6 +105,7 @@ export class OutboxRelay {
         if (published < this.o.batchSize) await this.sleep(this.o.pollIntervalMs);
       } catch (err) {
         failures++;
+        this.options.metrics?.failures.inc({ stage: err instanceof SinkFailure ? "kafka" : "database" });
         const delay = Math.min(this.o.backoffMaxMs, this.o.backoffMinMs * 2 ** Math.min(failures - 1, 16));
         log.warn({ err: (err as Error).message, attempt: failures, retryInMs: delay }, "outbox relay failed; retrying");
         if (!(err instanceof SinkFailure)) await this.dropConnection();
@@ -118,6 +121,7 @@ export class OutboxRelay {
     await this.options.sink.send(rows.map(toCloudEventRecord)).catch((err: unknown) => {
       throw new SinkFailure((err as Error).message, { cause: err });
     });
+    this.options.metrics?.published.inc(rows.length);
     await markPublished(client, rows.map((r) => r.id));
     return rows.length;
   }

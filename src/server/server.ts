@@ -1,9 +1,12 @@
 import { createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescService, JsonObject } from "@bufbuild/protobuf";
 import http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { withRequestLog } from "../observability/request-log.js";
 import { createInProcessTransport, createRestHandler } from "../rest/index.js";
 import { createCors } from "./cors.js";
 import { createCleartextListener } from "./protocol-sniffing.js";
@@ -18,6 +21,12 @@ export interface ServerOptions {
   readonly corsOrigins: readonly string[];
   readonly maxBodyBytes: number;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** Served at /metrics in the Prometheus text format. */
+  readonly metrics: Registry;
+  /** Gets one line per API request (probes and scrapes are not logged). */
+  readonly requestLogger: Logger;
+  /** Served at /api/v1/openapi.json, without authentication. */
+  readonly openApiDocument: JsonObject;
 }
 
 /** A server built but not yet listening. */
@@ -66,9 +75,16 @@ export function createServer(options: ServerOptions): Server {
       );
     },
   });
+  const openApi = JSON.stringify(options.openApiDocument);
+  const api = withRequestLog(options.requestLogger, (req, res) => {
+    if (cors(req, res)) return;
+    if (req.method === "GET" && req.url?.split("?", 1)[0] === "/api/v1/openapi.json") return sendJson(res, openApi);
+    connect(req, res);
+  });
   const handler = (req: NodeRequest, res: NodeResponse) => {
     if (req.url === "/healthz") return alive(res);
-    if (!cors(req, res)) connect(req, res);
+    if (req.url === "/metrics") return scrape(res, options.metrics);
+    api(req, res);
   };
 
   const h1 = http.createServer(handler);
@@ -114,6 +130,25 @@ type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 function alive(res: NodeResponse): void {
   res.setHeader("content-type", "application/json");
   res.end('{"status":"SERVING"}');
+}
+
+/** The Prometheus scrape. */
+function scrape(res: NodeResponse, registry: Registry): void {
+  registry.metrics().then(
+    (text) => {
+      res.setHeader("content-type", registry.contentType);
+      res.end(text);
+    },
+    () => {
+      res.statusCode = 500;
+      res.end();
+    },
+  );
+}
+
+function sendJson(res: NodeResponse, json: string): void {
+  res.setHeader("content-type", "application/json");
+  res.end(json);
 }
 
 function notFound(res: NodeResponse): void {

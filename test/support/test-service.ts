@@ -4,6 +4,7 @@ import { createKeySet } from "../../src/auth/key-set.js";
 import { createTokenVerifier } from "../../src/auth/token-verifier.js";
 import { KafkaPublisher } from "../../src/events/kafka-publisher.js";
 import { OutboxRelay } from "../../src/events/outbox-relay.js";
+import { createMetrics } from "../../src/observability/metrics.js";
 import type { Hub } from "../../src/domain/hub-pool.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { createTestKeys, type TestKeys } from "./test-keys.js";
@@ -34,11 +35,13 @@ export async function startTestService(
   const db = await createTestDatabase();
   const keys = await createTestKeys();
   const logger = pino({ level: "silent" });
+  const metrics = createMetrics(db.pool);
   const verifier = createTokenVerifier({ keySet: createKeySet(keys.jwksPath) });
   const server = await createApp({
     pool: db.pool,
     verifier,
     logger,
+    metrics,
     config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000 },
   });
   const { port } = await server.listen(0, "127.0.0.1");
@@ -46,6 +49,7 @@ export async function startTestService(
     databaseUrl: db.url,
     sink: new KafkaPublisher({ ...options.kafka, partitions: 3, replicationFactor: 1, timeoutMs: 5_000, logger }),
     logger,
+    metrics: metrics.relay,
     pollIntervalMs: 200,
     backoffMaxMs: 1_000,
   });

@@ -1,0 +1,125 @@
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { create } from "@bufbuild/protobuf";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { randomUUID } from "node:crypto";
+import { AuthenticateDeviceRequestSchema, DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
+import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { startServiceProcess, type ServiceProcess } from "../support/service-process.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestKeys } from "../support/test-keys.js";
+
+/** A per-request log line. */
+interface RequestLine {
+  msg: string;
+  requestId: string;
+  protocol?: string;
+  httpMethod: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  procedure?: string;
+  code?: string;
+  tenant?: string;
+}
+
+const REGISTRY = "deviceregistry.v1.DeviceRegistryService";
+const PROVISIONING = "deviceregistry.v1.DeviceProvisioningService";
+const AUTH = "deviceregistry.v1.DeviceAuthService";
+
+describe("request logs of the service process", () => {
+  let db: TestDatabase;
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await service?.kill("SIGKILL");
+    await db?.drop();
+  });
+
+  test("register → import → claim → rotate → authenticate: one line per request with its fields, and no secret in any line", async () => {
+    const keys = await createTestKeys();
+    const tenant = randomUUID();
+    const hubTenant = randomUUID();
+    const admin = await keys.token({ tenant_id: tenant, role: "tenant_admin" });
+    const hub = await keys.token({ tenant_id: hubTenant, role: "service" });
+    // debug: even the most verbose lines must hold no secret.
+    service = await startServiceProcess({ DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, LOG_LEVEL: "debug" });
+
+    const rest = async (method: string, path: string, body: unknown, auth: string | undefined, requestId?: string) => {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (auth !== undefined) headers["authorization"] = `Bearer ${auth}`;
+      if (requestId !== undefined) headers["x-request-id"] = requestId;
+      const res = await fetch(`${service.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: res.status, requestId: res.headers.get("x-request-id"), body: (await res.json()) as Record<string, any> };
+    };
+
+    const registered = await rest("POST", "/api/v1/devices", { name: "Lab", hardware_id: "HW-LOG-1" }, admin, "flow-register");
+    expect(registered.status).toBe(200);
+    const deviceId: string = registered.body["device_id"];
+    const firstKey: string = registered.body["api_key"];
+
+    const imported = await rest("POST", "/api/v1/devices:import", { devices: [{ hardware_id: "HW-LOG-2" }, { hardware_id: "HW-LOG-3" }] }, admin);
+    expect(imported.status).toBe(200);
+    const claimKeys: string[] = imported.body["results"].map((r: { claim_key: string }) => r.claim_key);
+    expect(claimKeys).toHaveLength(2);
+
+    const claimed = await rest("POST", "/api/v1/devices:claim", { claim_key: claimKeys[0], hardware_id: "HW-LOG-2" }, undefined);
+    expect(claimed.status).toBe(200);
+    const claimedKey: string = claimed.body["api_key"];
+    // A claim key presented for another hardware_id is refused.
+    expect((await rest("POST", "/api/v1/devices:claim", { claim_key: claimKeys[1], hardware_id: "HW-LOG-2" }, undefined)).status).toBeGreaterThanOrEqual(400);
+    const config = await rest("GET", `/api/v1/devices/${claimed.body["device_id"]}/config`, undefined, claimedKey);
+    expect(config.status).toBe(200);
+
+    const connect = createClient(DeviceRegistryService, createConnectTransport({ baseUrl: service.baseUrl, httpVersion: "1.1" }));
+    const rotated = await connect.rotateDeviceCredential({ deviceId }, { headers: { authorization: `Bearer ${admin}` } });
+    const rotatedKey = rotated.apiKey;
+    expect(rotatedKey).not.toBe(firstKey);
+
+    const grpc = createGrpcJsClient(DeviceAuthService, `127.0.0.1:${service.port}`);
+    try {
+      const authenticate = (apiKey: string) =>
+        grpc.call(DeviceAuthService.method.authenticateDevice, create(AuthenticateDeviceRequestSchema, { deviceId, apiKey }), { authorization: `Bearer ${hub}` });
+      expect(await authenticate(rotatedKey)).toMatchObject({ deviceId, tenantId: tenant });
+      await expect(authenticate(firstKey)).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED });
+    } finally {
+      grpc.close();
+    }
+    await service.kill("SIGTERM");
+
+    const secrets = [firstKey, claimedKey, rotatedKey, ...claimKeys, admin, hub];
+    expect(secrets.every((s) => typeof s === "string" && s.length >= 16)).toBe(true);
+    for (const line of service.logs) {
+      for (const secret of secrets) expect({ line, leaks: line.includes(secret) }).toEqual({ line, leaks: false });
+    }
+
+    const lines = service.logs.map((l) => JSON.parse(l) as RequestLine).filter((l) => l.msg === "request");
+    for (const line of lines) {
+      expect(line).toEqual(
+        expect.objectContaining({ requestId: expect.any(String), httpMethod: expect.any(String), path: expect.any(String), status: expect.any(Number), durationMs: expect.any(Number) }),
+      );
+      expect(line.durationMs).toBeGreaterThanOrEqual(0);
+    }
+    const rpcs = lines.filter((l) => l.procedure !== undefined).map((l) => [l.procedure, l.protocol, l.code, l.tenant ?? null]);
+    expect(rpcs).toEqual([
+      [`${REGISTRY}/RegisterDevice`, "rest", "OK", tenant],
+      [`${REGISTRY}/ImportDevices`, "rest", "OK", tenant],
+      [`${PROVISIONING}/ClaimDevice`, "rest", "OK", null],
+      [`${PROVISIONING}/ClaimDevice`, "rest", expect.stringMatching(/^(PERMISSION_DENIED|UNAUTHENTICATED|INVALID_ARGUMENT)$/), null],
+      [`${PROVISIONING}/GetDeviceConfig`, "rest", "OK", null],
+      [`${REGISTRY}/RotateDeviceCredential`, "connect", "OK", tenant],
+      [`${AUTH}/AuthenticateDevice`, "grpc", "OK", hubTenant],
+      [`${AUTH}/AuthenticateDevice`, "grpc", "UNAUTHENTICATED", hubTenant],
+    ]);
+    // The caller's id is kept, a generated one is returned: either way the header names the log line.
+    expect(lines.filter((l) => l.requestId === "flow-register")).toEqual([
+      expect.objectContaining({ procedure: `${REGISTRY}/RegisterDevice`, httpMethod: "POST", path: "/api/v1/devices", status: 200 }),
+    ]);
+    expect(imported.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines.filter((l) => l.requestId === imported.requestId)).toEqual([expect.objectContaining({ procedure: `${REGISTRY}/ImportDevices` })]);
+  }, 120_000);
+});
