@@ -8,6 +8,7 @@ import { ProfileRepository } from "./db/profile-repository.js";
 import { loadServiceKey } from "./db/service-keys.js";
 import { ChildService } from "./domain/child-service.js";
 import { ClaimService } from "./domain/claim-service.js";
+import { CredentialIssuer } from "./domain/credential-issuer.js";
 import { DeviceAuthenticator } from "./domain/device-authenticator.js";
 import { DeviceService } from "./domain/device-service.js";
 import { ImportService } from "./domain/import-service.js";
@@ -15,6 +16,7 @@ import { PageTokens } from "./domain/page-token.js";
 import { ProfileService } from "./domain/profile-service.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
+import type { IssuingCa } from "./pki/issuing-ca.js";
 import { createRoutes, services } from "./routes.js";
 import { createServer, type Server } from "./server/server.js";
 import { createErrorInterceptor } from "./service/error-interceptor.js";
@@ -25,17 +27,19 @@ export interface AppDeps {
   readonly pool: pg.Pool;
   readonly verifier: TokenVerifier;
   readonly logger: Logger;
+  /** The CA that signs device client certificates. */
+  readonly issuingCa: IssuingCa;
   /** Shared with the relay by main; by default the app gets a registry of its own. */
   readonly metrics?: Metrics | undefined;
   readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
-export async function createApp({ pool, verifier, logger, config, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
+export async function createApp({ pool, verifier, logger, issuingCa, config, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
   const profileRepository = new ProfileRepository(pool);
   const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
   const deviceRepository = new DeviceRepository(pool);
-  const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs);
+  const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs, new CredentialIssuer(issuingCa));
   const routes = createRoutes({
     devices,
     profiles: new ProfileService(profileRepository, pageTokens),

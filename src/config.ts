@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseHubList, type Hub } from "./domain/hub-pool.js";
+import { checkIssuingCa, type IssuingCaPem } from "./pki/issuing-ca.js";
 
 /** Service configuration, read once from the environment by {@link loadConfig}. */
 export interface Config {
@@ -34,6 +35,10 @@ export interface Config {
   readonly claimKeyTtlMs: number;
   /** Hubs new devices are assigned to; empty assigns none. */
   readonly hubs: readonly Hub[];
+  /** PEM certificate and key of the CA that signs device certificates; undefined generates a dev CA under dataDir. */
+  readonly issuingCa: IssuingCaPem | undefined;
+  /** How long a device client certificate is valid, in ms. */
+  readonly deviceCertValidityMs: number;
 }
 
 /** A configuration value that cannot be used; main prints it as one line and exits. */
@@ -49,6 +54,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const tlsKey = optional(env, "TLS_KEY");
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
     throw new ConfigError("TLS_CERT and TLS_KEY must be set together");
+  }
+  const caCert = optional(env, "ISSUING_CA_CERT");
+  const caKey = optional(env, "ISSUING_CA_KEY");
+  if ((caCert === undefined) !== (caKey === undefined)) {
+    throw new ConfigError("ISSUING_CA_CERT and ISSUING_CA_KEY must be set together");
   }
   if (optional(env, "KAFKA_REPLICATION_FACTOR") === "0") throw new ConfigError("KAFKA_REPLICATION_FACTOR must be -1 or at least 1");
   const databaseUrl = optional(env, "DATABASE_URL");
@@ -75,6 +85,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: optional(env, "LOG_LEVEL") ?? "info",
     hubs: hubs(optional(env, "HUBS")),
     claimKeyTtlMs: integer(env, "CLAIM_KEY_TTL_DAYS", 90, 1, 3650) * 86_400_000,
+    issuingCa: caCert && caKey ? issuingCa(caCert, caKey) : undefined,
+    deviceCertValidityMs: integer(env, "DEVICE_CERT_VALIDITY_DAYS", 365, 1, 3650) * 86_400_000,
   });
 }
 
@@ -116,6 +128,17 @@ function file(filePath: string, name: string): Buffer {
   } catch (err) {
     throw new ConfigError(`${name}: cannot read ${filePath} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
+}
+
+/** ISSUING_CA_CERT / ISSUING_CA_KEY: PEM files of a CA certificate and its own private key. */
+function issuingCa(certPath: string, keyPath: string): IssuingCaPem {
+  const pem = { certPem: file(certPath, "ISSUING_CA_CERT").toString("utf8"), keyPem: file(keyPath, "ISSUING_CA_KEY").toString("utf8") };
+  try {
+    checkIssuingCa(pem);
+  } catch (err) {
+    throw new ConfigError(`ISSUING_CA_CERT / ISSUING_CA_KEY: ${(err as Error).message}`);
+  }
+  return pem;
 }
 
 /** HUBS: a JSON array inline, or the path of a file holding one. */

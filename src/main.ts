@@ -8,6 +8,8 @@ import { openDatabase } from "./database.js";
 import { migrate } from "./db/migrate.js";
 import { KafkaPublisher } from "./events/kafka-publisher.js";
 import { OutboxRelay } from "./events/outbox-relay.js";
+import { loadOrCreateDevCa } from "./pki/dev-ca.js";
+import { IssuingCa, type IssuingCaPem } from "./pki/issuing-ca.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics, type RelayMetrics } from "./observability/metrics.js";
 
@@ -37,7 +39,9 @@ async function main(config: Config): Promise<void> {
   const metrics = createMetrics(database.pool);
   const relay = startRelay(config, database.url, logger, metrics.relay);
 
-  const server = await createApp({ pool: database.pool, verifier, logger, config, metrics });
+  const issuingCa = await IssuingCa.load(config.issuingCa ?? (await devIssuingCa(config, logger)), config.deviceCertValidityMs);
+
+  const server = await createApp({ pool: database.pool, verifier, logger, issuingCa, config, metrics });
   const address = await server.listen(config.port, config.host);
   logger.info({ port: address.port, tls: config.tls !== undefined }, "device registry listening");
 
@@ -53,6 +57,16 @@ async function main(config: Config): Promise<void> {
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** Dev mode's issuing CA under the data folder, generated on first use; logged, as it is not for production. */
+async function devIssuingCa(config: Config, logger: Logger): Promise<IssuingCaPem> {
+  const dev = await loadOrCreateDevCa(config.dataDir);
+  logger.warn(
+    { caCert: dev.certPath, created: dev.created },
+    `ISSUING_CA_CERT not set: DEV MODE issuing CA ${dev.created ? "generated" : "loaded"} under the data folder signs device certificates. Never run like this in production.`,
+  );
+  return dev.pem;
 }
 
 /** The outbox relay to Kafka, or none (events wait in the outbox) when no brokers are configured. */

@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
-import { chmod, link, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from "jose";
 import type { CryptoKey, JWK } from "jose";
+import { createExclusively, replaceFile } from "../atomic-file.js";
 
 /** The local signing key of dev mode and where its public JWKS lives. */
 export interface DevKey {
@@ -25,7 +25,7 @@ export async function loadOrCreateDevKey(dataDir: string): Promise<DevKey> {
 
   let jwk = await readPrivateJwk(keyPath);
   if (jwk === undefined) {
-    await createExclusively(keyPath, `${JSON.stringify(await generateJwk(), null, 2)}\n`);
+    await createExclusively(keyPath, `${JSON.stringify(await generateJwk(), null, 2)}\n`, 0o600);
     // Re-read: a process starting at the same moment may have won the race, and its key is the key.
     jwk = await readPrivateJwk(keyPath);
     if (jwk === undefined) throw new Error(`dev key ${keyPath} vanished after creation`);
@@ -35,7 +35,7 @@ export async function loadOrCreateDevKey(dataDir: string): Promise<DevKey> {
   const { d: _d, ...publicJwk } = jwk;
   const jwks = `${JSON.stringify({ keys: [publicJwk] }, null, 2)}\n`;
   // Derived from the private key on every start, so a crash between the two writes heals itself.
-  if ((await readFile(jwksPath, "utf8").catch(() => undefined)) !== jwks) await replace(jwksPath, jwks, 0o644);
+  if ((await readFile(jwksPath, "utf8").catch(() => undefined)) !== jwks) await replaceFile(jwksPath, jwks, 0o644);
 
   const privateKey = (await importJWK(jwk, "EdDSA")) as CryptoKey;
   return { jwksPath, privateKey, kid: jwk.kid as string };
@@ -64,23 +64,4 @@ async function readPrivateJwk(file: string): Promise<JWK | undefined> {
     // fall through to the error below
   }
   throw new Error(`dev key ${file} is not an Ed25519 private JWK with a kid; delete it to create a new one`);
-}
-
-// Write a temp file with the final mode, then hard-link it into place: atomic, and fails if the target exists.
-async function createExclusively(file: string, content: string): Promise<void> {
-  const temp = `${file}.${randomUUID()}.tmp`;
-  await writeFile(temp, content, { mode: 0o600, flag: "wx" });
-  try {
-    await link(temp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  } finally {
-    await unlink(temp);
-  }
-}
-
-async function replace(file: string, content: string, mode: number): Promise<void> {
-  const temp = `${file}.${randomUUID()}.tmp`;
-  await writeFile(temp, content, { mode, flag: "wx" });
-  await rename(temp, file); // readers never see a half-written JWKS
 }

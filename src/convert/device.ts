@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { DeviceSchema, type Device as DeviceMessage } from "../../gen/deviceregistry/v1/device_pb.js";
 import type { ListDevicesRequest, RegisterDeviceRequest } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import type { CredentialSecrets } from "../domain/credential-issuer.js";
 import type { DeviceChanges } from "../domain/device-service.js";
 import type { DeviceFilterInput } from "../domain/validate-device.js";
 import { etagOf, type Device, type DeviceSpec } from "../domain/device.js";
@@ -24,8 +25,8 @@ export function registerRequestToSpec(req: RegisterDeviceRequest): DeviceSpec {
   };
 }
 
-/** A stored device as the API message; `apiKey` only in the response that issued it. */
-export function deviceToMessage(device: Device, apiKey = ""): DeviceMessage {
+/** A stored device as the API message; `credential` only in the response that issued it. */
+export function deviceToMessage(device: Device, credential: CredentialSecrets = noCredential): DeviceMessage {
   return create(DeviceSchema, {
     deviceId: device.deviceId,
     tenantId: device.tenantId,
@@ -42,7 +43,9 @@ export function deviceToMessage(device: Device, apiKey = ""): DeviceMessage {
     ...(device.config === null ? {} : { config: device.config }),
     subModel: device.subModel,
     isGateway: device.isGateway,
-    apiKey,
+    apiKey: credential.apiKey,
+    certificate: credential.certificate,
+    privateKey: credential.privateKey,
     createdAt: timestampFromDate(device.createdAt),
     updatedAt: timestampFromDate(device.updatedAt),
     etag: etagOf(device),
@@ -52,6 +55,8 @@ export function deviceToMessage(device: Device, apiKey = ""): DeviceMessage {
     mqttHubUrl: device.hub.mqttHubUrl,
   });
 }
+
+const noCredential: CredentialSecrets = { apiKey: "", certificate: "", privateKey: "" };
 
 /** The new values of an UpdateDevice request's device, not yet validated. */
 export function deviceMessageToChanges(message: DeviceMessage): DeviceChanges {

@@ -5,11 +5,15 @@ import type { OutboxEvent } from "../events/outbox-event.js";
 import { PgError, pgErrorOf } from "./pg-errors.js";
 import { withTransaction } from "./transaction.js";
 
-/** A credential row to store with a new device: only the hash of the secret. */
+/**
+ * A credential row to store: only the hash of the secret (for a certificate, the SHA-256 of its
+ * DER) and, for a certificate, its serial and expiry.
+ */
 export interface NewCredential {
   readonly credentialId: string;
   readonly kind: "api_key" | "client_certificate";
   readonly secretHash: Buffer;
+  readonly certificate: { readonly serial: string; readonly notAfter: Date } | null;
 }
 
 /**
@@ -28,8 +32,8 @@ WITH device AS (
   ON CONFLICT ON CONSTRAINT devices_tenant_hardware_id_key DO NOTHING
   RETURNING device_id
 ), credential AS (
-  INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at)
-  SELECT $17::uuid, device_id, $18::text, $19::bytea, $16::timestamptz FROM device WHERE $17::uuid IS NOT NULL
+  INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at, certificate_serial, not_after)
+  SELECT $17::uuid, device_id, $18::text, $19::bytea, $16::timestamptz, $29::text, $30::timestamptz FROM device WHERE $17::uuid IS NOT NULL
 ), event AS (
   INSERT INTO outbox (event_id, event_type, tenant_id, subject, payload, occurred_at)
   SELECT $20::uuid, $21::text, $2::uuid, $22::text, $23::json, $24::timestamptz FROM device
@@ -59,6 +63,7 @@ export class DeviceRepository {
           credential?.credentialId ?? null, credential?.kind ?? null, credential?.secretHash ?? null,
           event.eventId, event.type, event.subject, event.payload, event.occurredAt,
           device.hub.id, device.hub.hubUrl, device.hub.hubUrlStaticCert, device.hub.mqttHubUrl,
+          credential?.certificate?.serial ?? null, credential?.certificate?.notAfter ?? null,
         ],
       });
       return result.rowCount === 1;

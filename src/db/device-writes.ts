@@ -74,7 +74,8 @@ export async function replaceCredential(client: pg.ClientBase, deviceId: string,
     now,
   ]);
   await client.query(
-    `INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at) VALUES ($1::uuid, $2::uuid, $3::text, $4::bytea, $5::timestamptz)`,
-    [credential.credentialId, deviceId, credential.kind, credential.secretHash, now],
+    `INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at, certificate_serial, not_after)
+     VALUES ($1::uuid, $2::uuid, $3::text, $4::bytea, $5::timestamptz, $6::text, $7::timestamptz)`,
+    [credential.credentialId, deviceId, credential.kind, credential.secretHash, now, credential.certificate?.serial ?? null, credential.certificate?.notAfter ?? null],
   );
 }

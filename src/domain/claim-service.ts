@@ -5,10 +5,11 @@ import type { DeviceRepository } from "../db/device-repository.js";
 import { lockDeviceByHardwareId, replaceCredential } from "../db/device-writes.js";
 import { insertOutboxEvents } from "../db/outbox-repository.js";
 import { credentialRotated, deviceRegistered } from "../events/device-events.js";
-import { apiKeyCredential, type DeviceService } from "./device-service.js";
+import type { CredentialSecrets } from "./credential-issuer.js";
+import type { DeviceService } from "./device-service.js";
 import type { Device } from "./device.js";
 import { AbortedError, PermissionDeniedError, UnauthenticatedError } from "./errors.js";
-import { hashSecret, issueApiKey } from "./secret.js";
+import { hashSecret } from "./secret.js";
 import * as v from "./validate.js";
 
 /** What a device sends when it claims itself. */
@@ -18,6 +19,8 @@ export interface ClaimRequest {
   readonly firmware: string;
   readonly subModel: string;
   readonly meta: Readonly<Record<string, string>>;
+  /** A PEM CSR for a certificate device that keeps its own key; "" for none. */
+  readonly csr: string;
 }
 
 /** Devices bringing themselves online with the claim key of their import entry. */
@@ -31,9 +34,10 @@ export class ClaimService {
   /**
    * The first claim creates the device from its import entry and the profile's defaults and
    * writes device.registered; a later claim by the same device is a quiet re-claim: same device,
-   * a fresh api_key, the previous one revoked. Returns the device and its api_key (only here).
+   * a fresh credential, the previous one revoked. The credential is an api_key or a client
+   * certificate, as the device's profile says. Returns the device and its credential (only here).
    */
-  async claim(request: ClaimRequest): Promise<{ device: Device; apiKey: string }> {
+  async claim(request: ClaimRequest): Promise<{ device: Device; credential: CredentialSecrets }> {
     const hardwareId = v.hardwareId("hardware_id", request.hardwareId);
     const reported = {
       firmware: v.optionalText("firmware", request.firmware, v.limits.versionLength),
@@ -47,22 +51,23 @@ export class ClaimService {
       const now = this.now();
       if (!claim || claim.expiresAt <= now) throw new UnauthenticatedError("Not authorized");
       if (claim.hardwareId !== hardwareId) throw new PermissionDeniedError("the claim key was issued for another hardware_id");
-      const apiKey = issueApiKey();
       const existing = await lockDeviceByHardwareId(client, claim.tenantId, hardwareId);
       if (existing) {
-        await replaceCredential(client, existing.deviceId, apiKeyCredential(apiKey), now);
-        await insertOutboxEvents(client, [credentialRotated(existing, existing.deviceId, now)]);
+        const credential = await this.devices.issueCredential(existing, request.csr, now);
+        await replaceCredential(client, existing.deviceId, credential.stored, now);
+        await insertOutboxEvents(client, [credentialRotated(existing, existing.deviceId, now, credential.type)]);
         if (claim.deviceId !== existing.deviceId) await setClaimDevice(client, claim.claimId, existing.deviceId);
-        return { device: existing, apiKey: apiKey.secret };
+        return { device: existing, credential: credential.secrets };
       }
       const device = await this.devices.newDevice(claim.tenantId, specOf(claim, reported));
+      const credential = await this.devices.issueCredential(device, request.csr, now);
       const event = deviceRegistered(device, device.deviceId, RegistrationMethod.CLAIM);
       // The hardware_id was registered by hand since the lookup above: the device may simply retry.
-      if (!(await this.repository.insert(device, apiKeyCredential(apiKey), event, client))) {
+      if (!(await this.repository.insert(device, credential.stored, event, client))) {
         throw new AbortedError("the device was registered concurrently; claim again");
       }
       await setClaimDevice(client, claim.claimId, device.deviceId);
-      return { device, apiKey: apiKey.secret };
+      return { device, credential: credential.secrets };
     });
   }
 }

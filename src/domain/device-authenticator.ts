@@ -1,10 +1,22 @@
 import type pg from "pg";
 import { identityByCredential, type DeviceIdentity } from "../db/credential-repository.js";
+import { fingerprintOfPem, parseFingerprint } from "../pki/fingerprint.js";
 import { UnauthenticatedError } from "./errors.js";
 import { hashSecret } from "./secret.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const API_KEY = /^sk_live_[A-Za-z0-9_-]{43}$/;
+// A PEM certificate a hub forwards is a few kilobytes; anything far larger is not one.
+const MAX_CERTIFICATE_CHARS = 16_384;
+
+/** What a hub forwards of a device's credential: exactly one of the three is non-empty. */
+export interface PresentedCredential {
+  readonly apiKey: string;
+  /** The client certificate (PEM) the device presented and the hub verified. */
+  readonly certificate: string;
+  /** Or that certificate's SHA-256 fingerprint in hex. */
+  readonly certificateFingerprint: string;
+}
 
 /** Checks device credentials; every failure is the same "Not authorized", whatever its cause. */
 export class DeviceAuthenticator {
@@ -12,10 +24,24 @@ export class DeviceAuthenticator {
 
   /** The identity of the device if `apiKey` is its live credential and it is not disabled. */
   async authenticate(deviceId: string, apiKey: string): Promise<DeviceIdentity> {
-    // Malformed input gets the same answer as a wrong key: nothing to learn from the difference.
-    const identity =
-      UUID.test(deviceId) && API_KEY.test(apiKey) ? await identityByCredential(this.pool, deviceId, hashSecret(apiKey)) : undefined;
+    return this.authenticateAny(deviceId, { apiKey, certificate: "", certificateFingerprint: "" });
+  }
+
+  /** The identity of the device if the one credential presented is its live one and it is not disabled. */
+  async authenticateAny(deviceId: string, presented: PresentedCredential): Promise<DeviceIdentity> {
+    // Malformed input gets the same answer as a wrong credential: nothing to learn from the difference.
+    const lookup = UUID.test(deviceId) ? lookupOf(presented) : undefined;
+    const identity = lookup && (await identityByCredential(this.pool, deviceId, lookup.kind, lookup.hash));
     if (!identity) throw new UnauthenticatedError("Not authorized");
     return identity;
   }
+}
+
+function lookupOf({ apiKey, certificate, certificateFingerprint }: PresentedCredential) {
+  const given = [apiKey, certificate, certificateFingerprint].filter((c) => c !== "");
+  if (given.length !== 1) return undefined;
+  if (apiKey !== "") return API_KEY.test(apiKey) ? { kind: "api_key" as const, hash: hashSecret(apiKey) } : undefined;
+  const fingerprint =
+    certificate !== "" ? (certificate.length <= MAX_CERTIFICATE_CHARS ? fingerprintOfPem(certificate) : undefined) : parseFingerprint(certificateFingerprint);
+  return fingerprint && { kind: "client_certificate" as const, hash: fingerprint };
 }

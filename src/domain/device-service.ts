@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
 import type pg from "pg";
-import type { DeviceCursor, DeviceRepository, NewCredential } from "../db/device-repository.js";
+import type { DeviceCursor, DeviceRepository } from "../db/device-repository.js";
 import { deleteDeviceTree, isSelfOrAncestor, lockDevice, replaceCredential, writeDevice } from "../db/device-writes.js";
 import { insertOutboxEvents } from "../db/outbox-repository.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
@@ -11,7 +11,7 @@ import { assignHub, type Hub } from "./hub-pool.js";
 import { etagOf, type Device, type DeviceSpec } from "./device.js";
 import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
-import { issueApiKey, type IssuedSecret } from "./secret.js";
+import { credentialTypeOf, type CredentialIssuer, type CredentialSecrets, type IssuedCredential } from "./credential-issuer.js";
 import { deviceFilter, deviceId, deviceStatus, validateSpec, type DeviceFilterInput } from "./validate-device.js";
 import * as v from "./validate.js";
 
@@ -28,15 +28,17 @@ export class DeviceService {
     private readonly profiles: ProfileRepository,
     private readonly pageTokens: PageTokens,
     private readonly hubs: readonly Hub[],
+    private readonly credentials: CredentialIssuer,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   /**
    * Registers a device by hand: validates, applies the profile's defaults, and stores the device,
-   * a new api_key's hash and the device.registered event in one transaction.
-   * Returns the device and the api_key, which exists nowhere else in clear.
+   * its new credential's hash (api_key or certificate, as the profile says; `csr` for a
+   * certificate device that keeps its own key) and the device.registered event in one statement.
+   * Returns the device and the credential, which exists nowhere else in clear.
    */
-  async register(actor: Actor, request: DeviceSpec): Promise<{ device: Device; apiKey: string }> {
+  async register(actor: Actor, request: DeviceSpec, csr: string): Promise<{ device: Device; credential: CredentialSecrets }> {
     const spec = validateSpec(request);
     if (spec.gatewayId !== null) {
       const gateway = await this.devices.get(actor.tenantId, spec.gatewayId);
@@ -45,12 +47,22 @@ export class DeviceService {
       }
     }
     const device = await this.newDevice(actor.tenantId, spec);
-    const apiKey = issueApiKey();
+    const credential = await this.issueCredential(device, csr, device.createdAt);
     const event = deviceRegistered(device, actor.subject, RegistrationMethod.MANUAL);
-    if (!(await this.devices.insert(device, apiKeyCredential(apiKey), event))) {
+    if (!(await this.devices.insert(device, credential.stored, event))) {
       throw new AlreadyExistsError(`device with hardware_id "${device.hardwareId}" already exists in this tenant`);
     }
-    return { device, apiKey: apiKey.secret };
+    return { device, credential: credential.secrets };
+  }
+
+  /**
+   * A new credential for the device, of the type its profile calls for (api_key without one);
+   * `csr` ("" for none) is verified first, so a bad one is INVALID_ARGUMENT before anything is written.
+   */
+  async issueCredential(device: Device, csr: string, now: Date): Promise<IssuedCredential> {
+    const csrKey = await this.credentials.csrKey(csr);
+    const profile = device.profileId === null ? undefined : await this.profiles.get(device.tenantId, device.profileId);
+    return this.credentials.issue(credentialTypeOf(profile), device, csrKey, now);
   }
 
   /**
@@ -139,17 +151,20 @@ export class DeviceService {
     });
   }
 
-  /** Issues a new api_key and revokes the old one in one transaction; the key is returned only here. */
-  async rotateCredential(actor: Actor, id: string): Promise<{ device: Device; apiKey: string }> {
+  /**
+   * Issues a new credential of the type the device's profile calls for now and revokes the old one
+   * in one transaction; the credential is returned only here.
+   */
+  async rotateCredential(actor: Actor, id: string, csr: string): Promise<{ device: Device; credential: CredentialSecrets }> {
     const target = deviceId("device_id", id);
     return this.devices.transaction(async (client) => {
       const device = await lockDevice(client, actor.tenantId, target);
       if (!device) throw notFound(id);
       const now = this.now();
-      const apiKey = issueApiKey();
-      await replaceCredential(client, device.deviceId, apiKeyCredential(apiKey), now);
-      await insertOutboxEvents(client, [credentialRotated(device, actor.subject, now)]);
-      return { device, apiKey: apiKey.secret };
+      const credential = await this.issueCredential(device, csr, now);
+      await replaceCredential(client, device.deviceId, credential.stored, now);
+      await insertOutboxEvents(client, [credentialRotated(device, actor.subject, now, credential.type)]);
+      return { device, credential: credential.secrets };
     });
   }
 
@@ -164,11 +179,6 @@ export class DeviceService {
 }
 
 const noHub = { id: "", hubUrl: "", hubUrlStaticCert: "", mqttHubUrl: "" };
-
-/** The stored form of a newly issued api_key. */
-export function apiKeyCredential(apiKey: IssuedSecret): NewCredential {
-  return { credentialId: randomUUID(), kind: "api_key", secretHash: apiKey.hash };
-}
 
 /** The new values of an UpdateDevice request; only the fields in its mask are used. */
 export type DeviceChanges = DeviceSpec & { readonly deviceId: string; readonly status: string };

@@ -99,8 +99,7 @@ export class ProfileService {
 }
 
 const anchorModes = Object.values(AnchorMode).filter((m) => typeof m === "number");
-// This server issues api keys only: a certificate policy is refused rather than silently ignored.
-const credentialTypes = [CredentialType.UNSPECIFIED, CredentialType.API_KEY];
+const credentialTypes = [CredentialType.UNSPECIFIED, CredentialType.API_KEY, CredentialType.CLIENT_CERTIFICATE];
 
 function validateFields(fields: ProfileFields): ProfileFields {
   return {

@@ -1,7 +1,7 @@
 import { create, toJsonString, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
 import { randomUUID } from "node:crypto";
-import { CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
+import type { CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
 import {
   DeviceCredentialRotatedEventSchema,
   DeviceDeletedEventSchema,
@@ -50,8 +50,8 @@ export function deviceDeleted(device: Device, actor: string, at: Date, gatewayId
   return outboxEvent("device.deleted", DeviceDeletedEventSchema, init, device, at);
 }
 
-/** "device.credential_rotated": a new api_key replaced the old one. */
-export function credentialRotated(device: Device, actor: string, at: Date): OutboxEvent {
-  const init = { device: deviceToMessage(device), actor, credentialType: CredentialType.API_KEY };
+/** "device.credential_rotated": a new credential of `credentialType` replaced the old one. */
+export function credentialRotated(device: Device, actor: string, at: Date, credentialType: CredentialType): OutboxEvent {
+  const init = { device: deviceToMessage(device), actor, credentialType };
   return outboxEvent("device.credential_rotated", DeviceCredentialRotatedEventSchema, init, device, at);
 }

@@ -19,10 +19,10 @@ export interface ProvisioningDeps {
 export function createDeviceProvisioningService(deps: ProvisioningDeps): ServiceImpl<typeof DeviceProvisioningService> {
   return {
     async claimDevice(req) {
-      const { device, apiKey } = await deps.claims.claim(req);
+      const { device, credential } = await deps.claims.claim(req);
       return {
         deviceId: device.deviceId,
-        apiKey,
+        ...credential,
         hubUrl: device.hub.hubUrl,
         hubUrlStaticCert: device.hub.hubUrlStaticCert,
         mqttHubUrl: device.hub.mqttHubUrl,

@@ -25,8 +25,8 @@ function actorOf(context: HandlerContext): Actor {
 export function createDeviceRegistryService({ devices, imports, profiles }: DeviceRegistryDeps): ServiceImpl<typeof DeviceRegistryService> {
   return {
     async registerDevice(req, context) {
-      const { device, apiKey } = await devices.register(actorOf(context), registerRequestToSpec(req));
-      return deviceToMessage(device, apiKey);
+      const { device, credential } = await devices.register(actorOf(context), registerRequestToSpec(req), req.csr);
+      return deviceToMessage(device, credential);
     },
     async getDevice(req, context) {
       return deviceToMessage(await devices.get(actorOf(context), req.deviceId));
@@ -45,8 +45,8 @@ export function createDeviceRegistryService({ devices, imports, profiles }: Devi
       return {};
     },
     async rotateDeviceCredential(req, context) {
-      const { device, apiKey } = await devices.rotateCredential(actorOf(context), req.deviceId);
-      return { deviceId: device.deviceId, apiKey };
+      const { device, credential } = await devices.rotateCredential(actorOf(context), req.deviceId, req.csr);
+      return { deviceId: device.deviceId, ...credential };
     },
     async importDevices(req, context) {
       const results = await imports.import(actorOf(context), req.devices.map(importEntryFromMessage));

@@ -39,6 +39,7 @@ describe("AuthenticateDevice (hubs)", () => {
       pool: service.db.pool,
       verifier: createTokenVerifier({ keySet: createKeySet(service.keys.jwksPath) }),
       logger: pino({ level: "silent" }),
+      issuingCa: service.issuingCa,
       config: { corsOrigins: [], maxBodyBytes: 1 << 20, tls: undefined, hubs: [], claimKeyTtlMs: 86_400_000 },
     });
     const { port } = await server.listen(0, "127.0.0.1");

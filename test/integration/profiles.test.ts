@@ -177,8 +177,7 @@ describe("device profiles", () => {
       ["profile.firmware", { firmware: "f".repeat(129) }],
       ["profile.config", { config: { blob: "x".repeat(64 * 1024) } }],
       ["profile.anchor_mode", { anchor_mode: 42 }],
-      // This server issues api keys only.
-      ["profile.credential_type", { credential_type: "CREDENTIAL_TYPE_CLIENT_CERTIFICATE" }],
+      ["profile.credential_type", { credential_type: 7 }],
     ])("a bad field is 400 naming %s, and writes nothing", async (field, fields) => {
       const before = await profileRows();
       const { status, body } = await post("/api/v1/profiles", { profile_id: "p_bad_fields", ...fields });

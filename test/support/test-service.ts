@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { pino } from "pino";
 import { createApp } from "../../src/app.js";
 import { createKeySet } from "../../src/auth/key-set.js";
@@ -6,6 +9,8 @@ import { KafkaPublisher } from "../../src/events/kafka-publisher.js";
 import { OutboxRelay } from "../../src/events/outbox-relay.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import type { Hub } from "../../src/domain/hub-pool.js";
+import { loadOrCreateDevCa } from "../../src/pki/dev-ca.js";
+import { IssuingCa } from "../../src/pki/issuing-ca.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { createTestKeys, type TestKeys } from "./test-keys.js";
 
@@ -15,6 +20,9 @@ export interface TestService {
   readonly port: number;
   readonly db: TestDatabase;
   readonly keys: TestKeys;
+  /** The CA that signs device certificates (a dev CA of a temporary folder) and its certificate file. */
+  readonly issuingCa: IssuingCa;
+  readonly issuingCaCertPath: string;
   /** A valid token for `tenant` with the given role (default tenant_admin). */
   token(tenant: string, role?: string, permissions?: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -37,10 +45,13 @@ export async function startTestService(
   const logger = pino({ level: "silent" });
   const metrics = createMetrics(db.pool);
   const verifier = createTokenVerifier({ keySet: createKeySet(keys.jwksPath) });
+  const devCa = await loadOrCreateDevCa(mkdtempSync(path.join(os.tmpdir(), "issuing-ca-")));
+  const issuingCa = await IssuingCa.load(devCa.pem, 30 * 86_400_000);
   const server = await createApp({
     pool: db.pool,
     verifier,
     logger,
+    issuingCa,
     metrics,
     config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000 },
   });
@@ -59,6 +70,8 @@ export async function startTestService(
     port,
     db,
     keys,
+    issuingCa,
+    issuingCaCertPath: devCa.certPath,
     token: (tenant, role = "tenant_admin", permissions = []) => keys.token({ tenant_id: tenant, role, permissions }),
     stop: async () => {
       await server.close(100);

@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file deviceregistry/v1/device_auth_service.proto.
  */
 export const file_deviceregistry_v1_device_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CitkZXZpY2VyZWdpc3RyeS92MS9kZXZpY2VfYXV0aF9zZXJ2aWNlLnByb3RvEhFkZXZpY2VyZWdpc3RyeS52MSI/ChlBdXRoZW50aWNhdGVEZXZpY2VSZXF1ZXN0EhEKCWRldmljZV9pZBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJIocBChpBdXRoZW50aWNhdGVEZXZpY2VSZXNwb25zZRIRCglkZXZpY2VfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhIKCmdhdGV3YXlfaWQYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBmh1Yl9pZBgFIAEoCRIPCgdodWJfdXJsGAYgASgJMrABChFEZXZpY2VBdXRoU2VydmljZRKaAQoSQXV0aGVudGljYXRlRGV2aWNlEiwuZGV2aWNlcmVnaXN0cnkudjEuQXV0aGVudGljYXRlRGV2aWNlUmVxdWVzdBotLmRldmljZXJlZ2lzdHJ5LnYxLkF1dGhlbnRpY2F0ZURldmljZVJlc3BvbnNlIieC0+STAiE6ASoiHC9hcGkvdjEvZGV2aWNlczphdXRoZW50aWNhdGViBnByb3RvMw", [file_google_api_annotations]);
+  fileDesc("CitkZXZpY2VyZWdpc3RyeS92MS9kZXZpY2VfYXV0aF9zZXJ2aWNlLnByb3RvEhFkZXZpY2VyZWdpc3RyeS52MSJ1ChlBdXRoZW50aWNhdGVEZXZpY2VSZXF1ZXN0EhEKCWRldmljZV9pZBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEhMKC2NlcnRpZmljYXRlGAMgASgJEh8KF2NlcnRpZmljYXRlX2ZpbmdlcnByaW50GAQgASgJIocBChpBdXRoZW50aWNhdGVEZXZpY2VSZXNwb25zZRIRCglkZXZpY2VfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhIKCmdhdGV3YXlfaWQYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBmh1Yl9pZBgFIAEoCRIPCgdodWJfdXJsGAYgASgJMrABChFEZXZpY2VBdXRoU2VydmljZRKaAQoSQXV0aGVudGljYXRlRGV2aWNlEiwuZGV2aWNlcmVnaXN0cnkudjEuQXV0aGVudGljYXRlRGV2aWNlUmVxdWVzdBotLmRldmljZXJlZ2lzdHJ5LnYxLkF1dGhlbnRpY2F0ZURldmljZVJlc3BvbnNlIieC0+STAiE6ASoiHC9hcGkvdjEvZGV2aWNlczphdXRoZW50aWNhdGViBnByb3RvMw", [file_google_api_annotations]);
 
 /**
  * Request of AuthenticateDevice.
@@ -27,11 +27,27 @@ export type AuthenticateDeviceRequest = Message<"deviceregistry.v1.AuthenticateD
   deviceId: string;
 
   /**
-   * Required. The api_key the device presented.
+   * The api_key the device presented.
    *
    * @generated from field: string api_key = 2;
    */
   apiKey: string;
+
+  /**
+   * The X.509 client certificate (PEM) the device presented in its TLS handshake, which the
+   * hub verified.
+   *
+   * @generated from field: string certificate = 3;
+   */
+  certificate: string;
+
+  /**
+   * The SHA-256 fingerprint of that certificate's DER, in hex (colons allowed), instead of the
+   * certificate itself.
+   *
+   * @generated from field: string certificate_fingerprint = 4;
+   */
+  certificateFingerprint: string;
 };
 
 /**
@@ -105,7 +121,9 @@ export const AuthenticateDeviceResponseSchema: GenMessage<AuthenticateDeviceResp
 export const DeviceAuthService: GenService<{
   /**
    * Answers who the device is when its credential is good; UNAUTHENTICATED "Not authorized"
-   * otherwise (unknown device, wrong, rotated or revoked key, disabled or deleted device).
+   * otherwise (unknown device, wrong, rotated or revoked key or certificate, expired certificate,
+   * disabled or deleted device). The request carries exactly one of api_key, certificate and
+   * certificate_fingerprint.
    *
    * @generated from rpc deviceregistry.v1.DeviceAuthService.AuthenticateDevice
    */

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file deviceregistry/v1/device.proto.
  */
 export const file_deviceregistry_v1_device: GenFile = /*@__PURE__*/
-  fileDesc("Ch5kZXZpY2VyZWdpc3RyeS92MS9kZXZpY2UucHJvdG8SEWRldmljZXJlZ2lzdHJ5LnYxIsIFCgZEZXZpY2USEQoJZGV2aWNlX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2hhcmR3YXJlX2lkGAQgASgJEg4KBnN0YXR1cxgFIAEoCRIOCgZncm91cHMYBiADKAkSMQoEdGFncxgHIAMoCzIjLmRldmljZXJlZ2lzdHJ5LnYxLkRldmljZS5UYWdzRW50cnkSMgoLYW5jaG9yX21vZGUYCCABKA4yHS5kZXZpY2VyZWdpc3RyeS52MS5BbmNob3JNb2RlEhIKCnByb2ZpbGVfaWQYCSABKAkSEgoKZ2F0ZXdheV9pZBgKIAEoCRIQCghmaXJtd2FyZRgLIAEoCRIxCgRtZXRhGAwgAygLMiMuZGV2aWNlcmVnaXN0cnkudjEuRGV2aWNlLk1ldGFFbnRyeRInCgZjb25maWcYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCXN1Yl9tb2RlbBgOIAEoCRISCgppc19nYXRld2F5GA8gASgIEg8KB2FwaV9rZXkYECABKAkSLgoKY3JlYXRlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgTIAEoCRIOCgZodWJfaWQYFCABKAkSDwoHaHViX3VybBgVIAEoCRIbChNodWJfdXJsX3N0YXRpY19jZXJ0GBYgASgJEhQKDG1xdHRfaHViX3VybBgXIAEoCRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglNZXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASp+CgpBbmNob3JNb2RlEhsKF0FOQ0hPUl9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYQU5DSE9SX01PREVfTUVSS0xFX0JBVENIEAESGQoVQU5DSE9SX01PREVfUEVSX0VWRU5UEAISGgoWQU5DSE9SX01PREVfSEFTSF9DSEFJThADKnYKDkNyZWRlbnRpYWxUeXBlEh8KG0NSRURFTlRJQUxfVFlQRV9VTlNQRUNJRklFRBAAEhsKF0NSRURFTlRJQUxfVFlQRV9BUElfS0VZEAESJgoiQ1JFREVOVElBTF9UWVBFX0NMSUVOVF9DRVJUSUZJQ0FURRACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch5kZXZpY2VyZWdpc3RyeS92MS9kZXZpY2UucHJvdG8SEWRldmljZXJlZ2lzdHJ5LnYxIuwFCgZEZXZpY2USEQoJZGV2aWNlX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2hhcmR3YXJlX2lkGAQgASgJEg4KBnN0YXR1cxgFIAEoCRIOCgZncm91cHMYBiADKAkSMQoEdGFncxgHIAMoCzIjLmRldmljZXJlZ2lzdHJ5LnYxLkRldmljZS5UYWdzRW50cnkSMgoLYW5jaG9yX21vZGUYCCABKA4yHS5kZXZpY2VyZWdpc3RyeS52MS5BbmNob3JNb2RlEhIKCnByb2ZpbGVfaWQYCSABKAkSEgoKZ2F0ZXdheV9pZBgKIAEoCRIQCghmaXJtd2FyZRgLIAEoCRIxCgRtZXRhGAwgAygLMiMuZGV2aWNlcmVnaXN0cnkudjEuRGV2aWNlLk1ldGFFbnRyeRInCgZjb25maWcYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCXN1Yl9tb2RlbBgOIAEoCRISCgppc19nYXRld2F5GA8gASgIEg8KB2FwaV9rZXkYECABKAkSLgoKY3JlYXRlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgTIAEoCRIOCgZodWJfaWQYFCABKAkSDwoHaHViX3VybBgVIAEoCRIbChNodWJfdXJsX3N0YXRpY19jZXJ0GBYgASgJEhQKDG1xdHRfaHViX3VybBgXIAEoCRITCgtjZXJ0aWZpY2F0ZRgYIAEoCRITCgtwcml2YXRlX2tleRgZIAEoCRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglNZXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASp+CgpBbmNob3JNb2RlEhsKF0FOQ0hPUl9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYQU5DSE9SX01PREVfTUVSS0xFX0JBVENIEAESGQoVQU5DSE9SX01PREVfUEVSX0VWRU5UEAISGgoWQU5DSE9SX01PREVfSEFTSF9DSEFJThADKnYKDkNyZWRlbnRpYWxUeXBlEh8KG0NSRURFTlRJQUxfVFlQRV9VTlNQRUNJRklFRBAAEhsKF0NSRURFTlRJQUxfVFlQRV9BUElfS0VZEAESJgoiQ1JFREVOVElBTF9UWVBFX0NMSUVOVF9DRVJUSUZJQ0FURRACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A device known to the registry, scoped to one tenant.
@@ -126,8 +126,9 @@ export type Device = Message<"deviceregistry.v1.Device"> & {
   isGateway: boolean;
 
   /**
-   * Output only. The issued credential: set only in the response that issues it, never stored
-   * in clear and never returned again.
+   * Output only. The issued api_key, for a device whose credential type is
+   * CREDENTIAL_TYPE_API_KEY: set only in the response that issues it, never stored in clear and
+   * never returned again.
    *
    * @generated from field: string api_key = 16;
    */
@@ -181,6 +182,22 @@ export type Device = Message<"deviceregistry.v1.Device"> & {
    * @generated from field: string mqtt_hub_url = 23;
    */
   mqttHubUrl: string;
+
+  /**
+   * Output only. The issued X.509 client certificate (PEM), for a device whose credential type is
+   * CREDENTIAL_TYPE_CLIENT_CERTIFICATE: set only in the response that issues it.
+   *
+   * @generated from field: string certificate = 24;
+   */
+  certificate: string;
+
+  /**
+   * Output only. The certificate's private key (PKCS#8 PEM) when the service generated the key
+   * pair (no csr in the request): returned this once, never stored.
+   *
+   * @generated from field: string private_key = 25;
+   */
+  privateKey: string;
 };
 
 /**
@@ -252,7 +269,9 @@ export enum CredentialType {
   API_KEY = 1,
 
   /**
-   * An X.509 client certificate signed by the issuing CA.
+   * An X.509 client certificate signed by the issuing CA: subject CN=<device_id>,
+   * O=<tenant_id>, URI SAN "urn:device-registry:tenant:<tenant_id>:device:<device_id>",
+   * extended key usage clientAuth.
    *
    * @generated from enum value: CREDENTIAL_TYPE_CLIENT_CERTIFICATE = 2;
    */

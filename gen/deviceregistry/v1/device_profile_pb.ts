@@ -87,7 +87,9 @@ export type DeviceProfile = Message<"deviceregistry.v1.DeviceProfile"> & {
   config?: JsonObject | undefined;
 
   /**
-   * Credentials policy for devices of this profile.
+   * Credentials policy for devices of this profile: the credential they receive when they are
+   * registered, claim themselves or are rotated. Unset means CREDENTIAL_TYPE_API_KEY, as for
+   * devices without a profile.
    *
    * @generated from field: deviceregistry.v1.CredentialType credential_type = 10;
    */

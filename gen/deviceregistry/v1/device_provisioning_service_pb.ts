@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file deviceregistry/v1/device_provisioning_service.proto.
  */
 export const file_deviceregistry_v1_device_provisioning_service: GenFile = /*@__PURE__*/
-  fileDesc("CjNkZXZpY2VyZWdpc3RyeS92MS9kZXZpY2VfcHJvdmlzaW9uaW5nX3NlcnZpY2UucHJvdG8SEWRldmljZXJlZ2lzdHJ5LnYxIs0BChJDbGFpbURldmljZVJlcXVlc3QSEQoJY2xhaW1fa2V5GAEgASgJEhMKC2hhcmR3YXJlX2lkGAIgASgJEhAKCGZpcm13YXJlGAMgASgJEhEKCXN1Yl9tb2RlbBgEIAEoCRI9CgRtZXRhGAUgAygLMi8uZGV2aWNlcmVnaXN0cnkudjEuQ2xhaW1EZXZpY2VSZXF1ZXN0Lk1ldGFFbnRyeRorCglNZXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ9ChNDbGFpbURldmljZVJlc3BvbnNlEhEKCWRldmljZV9pZBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEg8KB2h1Yl91cmwYAyABKAkSGwoTaHViX3VybF9zdGF0aWNfY2VydBgEIAEoCRIUCgxtcXR0X2h1Yl91cmwYBSABKAkiaQobUmVnaXN0ZXJDaGlsZERldmljZXNSZXF1ZXN0EhgKEHBhcmVudF9kZXZpY2VfaWQYASABKAkSMAoIY2hpbGRyZW4YAiADKAsyHi5kZXZpY2VyZWdpc3RyeS52MS5DaGlsZERldmljZSK6AQoLQ2hpbGREZXZpY2USEwoLaGFyZHdhcmVfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIQCghmaXJtd2FyZRgDIAEoCRIRCglzdWJfbW9kZWwYBCABKAkSNgoEbWV0YRgFIAMoCzIoLmRldmljZXJlZ2lzdHJ5LnYxLkNoaWxkRGV2aWNlLk1ldGFFbnRyeRorCglNZXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJVChxSZWdpc3RlckNoaWxkRGV2aWNlc1Jlc3BvbnNlEjUKB3Jlc3VsdHMYASADKAsyJC5kZXZpY2VyZWdpc3RyeS52MS5DaGlsZERldmljZVJlc3VsdCJvChFDaGlsZERldmljZVJlc3VsdBITCgtoYXJkd2FyZV9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAkSMgoFZXJyb3IYAyABKAsyIy5kZXZpY2VyZWdpc3RyeS52MS5DaGlsZERldmljZUVycm9yIjEKEENoaWxkRGV2aWNlRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIisKFkdldERldmljZUNvbmZpZ1JlcXVlc3QSEQoJZGV2aWNlX2lkGAEgASgJIlgKDERldmljZUNvbmZpZxIRCglkZXZpY2VfaWQYASABKAkSJwoGY29uZmlnGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIMCgRldGFnGAMgASgJMtkDChlEZXZpY2VQcm92aXNpb25pbmdTZXJ2aWNlEn4KC0NsYWltRGV2aWNlEiUuZGV2aWNlcmVnaXN0cnkudjEuQ2xhaW1EZXZpY2VSZXF1ZXN0GiYuZGV2aWNlcmVnaXN0cnkudjEuQ2xhaW1EZXZpY2VSZXNwb25zZSIggtPkkwIaOgEqIhUvYXBpL3YxL2RldmljZXM6Y2xhaW0SrwEKFFJlZ2lzdGVyQ2hpbGREZXZpY2VzEi4uZGV2aWNlcmVnaXN0cnkudjEuUmVnaXN0ZXJDaGlsZERldmljZXNSZXF1ZXN0Gi8uZGV2aWNlcmVnaXN0cnkudjEuUmVnaXN0ZXJDaGlsZERldmljZXNSZXNwb25zZSI2gtPkkwIwOgEqIisvYXBpL3YxL2RldmljZXMve3BhcmVudF9kZXZpY2VfaWR9L2NoaWxkcmVuEokBCg9HZXREZXZpY2VDb25maWcSKS5kZXZpY2VyZWdpc3RyeS52MS5HZXREZXZpY2VDb25maWdSZXF1ZXN0Gh8uZGV2aWNlcmVnaXN0cnkudjEuRGV2aWNlQ29uZmlnIiqC0+STAiQSIi9hcGkvdjEvZGV2aWNlcy97ZGV2aWNlX2lkfS9jb25maWdiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct]);
+  fileDesc("CjNkZXZpY2VyZWdpc3RyeS92MS9kZXZpY2VfcHJvdmlzaW9uaW5nX3NlcnZpY2UucHJvdG8SEWRldmljZXJlZ2lzdHJ5LnYxItoBChJDbGFpbURldmljZVJlcXVlc3QSEQoJY2xhaW1fa2V5GAEgASgJEhMKC2hhcmR3YXJlX2lkGAIgASgJEhAKCGZpcm13YXJlGAMgASgJEhEKCXN1Yl9tb2RlbBgEIAEoCRI9CgRtZXRhGAUgAygLMi8uZGV2aWNlcmVnaXN0cnkudjEuQ2xhaW1EZXZpY2VSZXF1ZXN0Lk1ldGFFbnRyeRILCgNjc3IYBiABKAkaKwoJTWV0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEipwEKE0NsYWltRGV2aWNlUmVzcG9uc2USEQoJZGV2aWNlX2lkGAEgASgJEg8KB2FwaV9rZXkYAiABKAkSDwoHaHViX3VybBgDIAEoCRIbChNodWJfdXJsX3N0YXRpY19jZXJ0GAQgASgJEhQKDG1xdHRfaHViX3VybBgFIAEoCRITCgtjZXJ0aWZpY2F0ZRgGIAEoCRITCgtwcml2YXRlX2tleRgHIAEoCSJpChtSZWdpc3RlckNoaWxkRGV2aWNlc1JlcXVlc3QSGAoQcGFyZW50X2RldmljZV9pZBgBIAEoCRIwCghjaGlsZHJlbhgCIAMoCzIeLmRldmljZXJlZ2lzdHJ5LnYxLkNoaWxkRGV2aWNlIroBCgtDaGlsZERldmljZRITCgtoYXJkd2FyZV9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGZpcm13YXJlGAMgASgJEhEKCXN1Yl9tb2RlbBgEIAEoCRI2CgRtZXRhGAUgAygLMiguZGV2aWNlcmVnaXN0cnkudjEuQ2hpbGREZXZpY2UuTWV0YUVudHJ5GisKCU1ldGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlUKHFJlZ2lzdGVyQ2hpbGREZXZpY2VzUmVzcG9uc2USNQoHcmVzdWx0cxgBIAMoCzIkLmRldmljZXJlZ2lzdHJ5LnYxLkNoaWxkRGV2aWNlUmVzdWx0Im8KEUNoaWxkRGV2aWNlUmVzdWx0EhMKC2hhcmR3YXJlX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRIyCgVlcnJvchgDIAEoCzIjLmRldmljZXJlZ2lzdHJ5LnYxLkNoaWxkRGV2aWNlRXJyb3IiMQoQQ2hpbGREZXZpY2VFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiKwoWR2V0RGV2aWNlQ29uZmlnUmVxdWVzdBIRCglkZXZpY2VfaWQYASABKAkiWAoMRGV2aWNlQ29uZmlnEhEKCWRldmljZV9pZBgBIAEoCRInCgZjb25maWcYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBGV0YWcYAyABKAky2QMKGURldmljZVByb3Zpc2lvbmluZ1NlcnZpY2USfgoLQ2xhaW1EZXZpY2USJS5kZXZpY2VyZWdpc3RyeS52MS5DbGFpbURldmljZVJlcXVlc3QaJi5kZXZpY2VyZWdpc3RyeS52MS5DbGFpbURldmljZVJlc3BvbnNlIiCC0+STAho6ASoiFS9hcGkvdjEvZGV2aWNlczpjbGFpbRKvAQoUUmVnaXN0ZXJDaGlsZERldmljZXMSLi5kZXZpY2VyZWdpc3RyeS52MS5SZWdpc3RlckNoaWxkRGV2aWNlc1JlcXVlc3QaLy5kZXZpY2VyZWdpc3RyeS52MS5SZWdpc3RlckNoaWxkRGV2aWNlc1Jlc3BvbnNlIjaC0+STAjA6ASoiKy9hcGkvdjEvZGV2aWNlcy97cGFyZW50X2RldmljZV9pZH0vY2hpbGRyZW4SiQEKD0dldERldmljZUNvbmZpZxIpLmRldmljZXJlZ2lzdHJ5LnYxLkdldERldmljZUNvbmZpZ1JlcXVlc3QaHy5kZXZpY2VyZWdpc3RyeS52MS5EZXZpY2VDb25maWciKoLT5JMCJBIiL2FwaS92MS9kZXZpY2VzL3tkZXZpY2VfaWR9L2NvbmZpZ2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_struct]);
 
 /**
  * Request of ClaimDevice: what a device knows at boot.
@@ -54,6 +54,15 @@ export type ClaimDeviceRequest = Message<"deviceregistry.v1.ClaimDeviceRequest">
    * @generated from field: map<string, string> meta = 5;
    */
   meta: { [key: string]: string };
+
+  /**
+   * A PKCS#10 certificate signing request (PEM), for a device whose credential type is
+   * CREDENTIAL_TYPE_CLIENT_CERTIFICATE and which keeps its own private key. Only its public key is
+   * used; the service sets the certificate's subject. Without it, the service generates the key.
+   *
+   * @generated from field: string csr = 6;
+   */
+  csr: string;
 };
 
 /**
@@ -77,7 +86,7 @@ export type ClaimDeviceResponse = Message<"deviceregistry.v1.ClaimDeviceResponse
   deviceId: string;
 
   /**
-   * The device's credential, returned only here.
+   * The device's api_key (credential type CREDENTIAL_TYPE_API_KEY), returned only here.
    *
    * @generated from field: string api_key = 2;
    */
@@ -103,6 +112,22 @@ export type ClaimDeviceResponse = Message<"deviceregistry.v1.ClaimDeviceResponse
    * @generated from field: string mqtt_hub_url = 5;
    */
   mqttHubUrl: string;
+
+  /**
+   * The device's X.509 client certificate (PEM), for credential type
+   * CREDENTIAL_TYPE_CLIENT_CERTIFICATE, returned only here.
+   *
+   * @generated from field: string certificate = 6;
+   */
+  certificate: string;
+
+  /**
+   * The certificate's private key (PKCS#8 PEM) when the request carried no csr: returned only
+   * here and never stored.
+   *
+   * @generated from field: string private_key = 7;
+   */
+  privateKey: string;
 };
 
 /**
