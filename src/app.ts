@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { createJwtInterceptor } from "./auth/jwt-interceptor.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { Config } from "./config.js";
+import { ClaimRateLimiter } from "./db/claim-rate-limiter.js";
 import { DeviceRepository } from "./db/device-repository.js";
 import { ProfileRepository } from "./db/profile-repository.js";
 import { loadServiceKey } from "./db/service-keys.js";
@@ -31,7 +32,7 @@ export interface AppDeps {
   readonly issuingCa: IssuingCa;
   /** Shared with the relay by main; by default the app gets a registry of its own. */
   readonly metrics?: Metrics | undefined;
-  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs">;
+  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
@@ -46,6 +47,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, config, met
     imports: new ImportService(pool, profileRepository, config.claimKeyTtlMs),
     authenticator: new DeviceAuthenticator(pool),
     claims: new ClaimService(devices, deviceRepository),
+    claimLimiter: new ClaimRateLimiter(pool, config.claimRateLimits),
     children: new ChildService(devices, deviceRepository),
   });
   return createServer({

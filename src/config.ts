@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { ClaimRateLimits } from "./db/claim-rate-limiter.js";
 import { parseHubList, type Hub } from "./domain/hub-pool.js";
 import { checkIssuingCa, type IssuingCaPem } from "./pki/issuing-ca.js";
 
@@ -35,6 +36,8 @@ export interface Config {
   readonly claimKeyTtlMs: number;
   /** Hubs new devices are assigned to; empty assigns none. */
   readonly hubs: readonly Hub[];
+  /** ClaimDevice attempts allowed per window, per client address and per claim key. */
+  readonly claimRateLimits: ClaimRateLimits;
   /** PEM certificate and key of the CA that signs device certificates; undefined generates a dev CA under dataDir. */
   readonly issuingCa: IssuingCaPem | undefined;
   /** How long a device client certificate is valid, in ms. */
@@ -85,6 +88,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: optional(env, "LOG_LEVEL") ?? "info",
     hubs: hubs(optional(env, "HUBS")),
     claimKeyTtlMs: integer(env, "CLAIM_KEY_TTL_DAYS", 90, 1, 3650) * 86_400_000,
+    claimRateLimits: claimRateLimits(env),
     issuingCa: caCert && caKey ? issuingCa(caCert, caKey) : undefined,
     deviceCertValidityMs: integer(env, "DEVICE_CERT_VALIDITY_DAYS", 365, 1, 3650) * 86_400_000,
   });
@@ -139,6 +143,15 @@ function issuingCa(certPath: string, keyPath: string): IssuingCaPem {
     throw new ConfigError(`ISSUING_CA_CERT / ISSUING_CA_KEY: ${(err as Error).message}`);
   }
   return pem;
+}
+
+/** CLAIM_RATE_LIMIT_*: a factory batch behind one NAT address claims at up to 10/s by default. */
+function claimRateLimits(env: Env): ClaimRateLimits {
+  const seconds = integer(env, "CLAIM_RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400);
+  return {
+    perAddress: { points: integer(env, "CLAIM_RATE_LIMIT_PER_ADDRESS", 600, 1, 1_000_000_000), seconds },
+    perKey: { points: integer(env, "CLAIM_RATE_LIMIT_PER_KEY", 10, 1, 1_000_000_000), seconds },
+  };
 }
 
 /** HUBS: a JSON array inline, or the path of a file holding one. */

@@ -2,6 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { DeviceAuthService } from "../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { DeviceProvisioningService } from "../gen/deviceregistry/v1/device_provisioning_service_pb.js";
 import { DeviceRegistryService } from "../gen/deviceregistry/v1/device_registry_service_pb.js";
+import type { ClaimRateLimiter } from "./db/claim-rate-limiter.js";
 import type { ChildService } from "./domain/child-service.js";
 import type { ClaimService } from "./domain/claim-service.js";
 import type { DeviceAuthenticator } from "./domain/device-authenticator.js";
@@ -13,6 +14,7 @@ import { createDeviceRegistryService, type DeviceRegistryDeps } from "./service/
 export interface RouteDeps extends DeviceRegistryDeps {
   readonly authenticator: DeviceAuthenticator;
   readonly claims: ClaimService;
+  readonly claimLimiter: ClaimRateLimiter;
   readonly children: ChildService;
 }
 

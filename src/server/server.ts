@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { withRequestLog } from "../observability/request-log.js";
 import { createInProcessTransport, createRestHandler } from "../rest/index.js";
+import { peerContextValues } from "./client-address.js";
 import { createCors } from "./cors.js";
 import { createCleartextListener } from "./protocol-sniffing.js";
 
@@ -67,6 +68,7 @@ export function createServer(options: ServerOptions): Server {
   const connect = connectNodeAdapter({
     ...routerOptions,
     routes: options.routes,
+    contextValues: peerContextValues,
     fallback: (req, res) => {
       const response = res as NodeResponse;
       rest(req, response).then(

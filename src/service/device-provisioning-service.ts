@@ -1,15 +1,18 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
+import type { ClaimRateLimiter } from "../db/claim-rate-limiter.js";
 import type { ChildService } from "../domain/child-service.js";
 import type { ClaimService } from "../domain/claim-service.js";
 import type { DeviceAuthenticator } from "../domain/device-authenticator.js";
 import { etagOf } from "../domain/device.js";
 import type { DeviceService } from "../domain/device-service.js";
+import { clientAddressOf } from "../server/client-address.js";
 import { apiKeyOf } from "./device-credential.js";
 
 /** What the device-facing calls use. */
 export interface ProvisioningDeps {
   readonly claims: ClaimService;
+  readonly claimLimiter: ClaimRateLimiter;
   readonly children: ChildService;
   readonly devices: DeviceService;
   readonly authenticator: DeviceAuthenticator;
@@ -18,7 +21,9 @@ export interface ProvisioningDeps {
 /** DeviceProvisioningService: calls made by devices themselves, authenticated by their own secrets. */
 export function createDeviceProvisioningService(deps: ProvisioningDeps): ServiceImpl<typeof DeviceProvisioningService> {
   return {
-    async claimDevice(req) {
+    async claimDevice(req, context) {
+      // Counted before the key is looked at, so guessing keys costs attempts whatever the answer.
+      await deps.claimLimiter.consume(clientAddressOf(context), req.claimKey);
       const { device, credential } = await deps.claims.claim(req);
       return {
         deviceId: device.deviceId,

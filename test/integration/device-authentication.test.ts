@@ -40,7 +40,8 @@ describe("AuthenticateDevice (hubs)", () => {
       verifier: createTokenVerifier({ keySet: createKeySet(service.keys.jwksPath) }),
       logger: pino({ level: "silent" }),
       issuingCa: service.issuingCa,
-      config: { corsOrigins: [], maxBodyBytes: 1 << 20, tls: undefined, hubs: [], claimKeyTtlMs: 86_400_000 },
+      config: { corsOrigins: [], maxBodyBytes: 1 << 20, tls: undefined, hubs: [], claimKeyTtlMs: 86_400_000,
+        claimRateLimits: { perAddress: { points: 1_000, seconds: 60 }, perKey: { points: 1_000, seconds: 60 } } },
     });
     const { port } = await server.listen(0, "127.0.0.1");
     replica = { baseUrl: `http://127.0.0.1:${port}`, close: () => server.close(100) };

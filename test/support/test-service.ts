@@ -8,6 +8,7 @@ import { createTokenVerifier } from "../../src/auth/token-verifier.js";
 import { KafkaPublisher } from "../../src/events/kafka-publisher.js";
 import { OutboxRelay } from "../../src/events/outbox-relay.js";
 import { createMetrics } from "../../src/observability/metrics.js";
+import type { ClaimRateLimits } from "../../src/db/claim-rate-limiter.js";
 import type { Hub } from "../../src/domain/hub-pool.js";
 import { loadOrCreateDevCa } from "../../src/pki/dev-ca.js";
 import { IssuingCa } from "../../src/pki/issuing-ca.js";
@@ -38,10 +39,14 @@ export async function startTestService(
     tls?: { cert: Buffer; key: Buffer };
     kafka?: { brokers: string[]; topic: string };
     hubs?: Hub[];
+    /** Claim rate limits; by default too high for any test to reach. */
+    claimRateLimits?: ClaimRateLimits;
+    /** Runs as a second replica of this service: same database and token keys, left in place on stop. */
+    replicaOf?: TestService;
   } = {},
 ): Promise<TestService> {
-  const db = await createTestDatabase();
-  const keys = await createTestKeys();
+  const db = options.replicaOf?.db ?? (await createTestDatabase());
+  const keys = options.replicaOf?.keys ?? (await createTestKeys());
   const logger = pino({ level: "silent" });
   const metrics = createMetrics(db.pool);
   const verifier = createTokenVerifier({ keySet: createKeySet(keys.jwksPath) });
@@ -53,7 +58,8 @@ export async function startTestService(
     logger,
     issuingCa,
     metrics,
-    config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000 },
+    config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
+      claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } } },
   });
   const { port } = await server.listen(0, "127.0.0.1");
   const relay = options.kafka && new OutboxRelay({
@@ -76,7 +82,7 @@ export async function startTestService(
     stop: async () => {
       await server.close(100);
       await relay?.stop();
-      await db.drop();
+      if (!options.replicaOf) await db.drop();
     },
   };
 }
