@@ -18,6 +18,7 @@ export function importEntryFromMessage(entry: ImportDeviceEntry): ImportEntry {
     subModel: entry.subModel,
     meta: entry.meta,
     config: entry.config ?? null,
+    isGateway: entry.isGateway,
   };
 }
 

@@ -14,6 +14,7 @@ export interface NewClaim {
   readonly subModel: string;
   readonly meta: Record<string, string>;
   readonly config: JsonObject | null;
+  readonly isGateway: boolean;
 }
 
 /** Why an entry was not stored. */
@@ -41,11 +42,12 @@ export async function insertClaims(
     );
     const inserted = await client.query<{ hardware_id: string }>(
       `INSERT INTO device_claims (claim_id, tenant_id, hardware_id, key_hash, name, groups, tags, profile_id, sub_model, meta, config,
-                                  created_at, expires_at)
+                                  is_gateway, created_at, expires_at)
        SELECT u.claim_id, $1::uuid, u.hardware_id, u.key_hash, u.name, ARRAY(SELECT jsonb_array_elements_text(u.groups)), u.tags,
-              u.profile_id, u.sub_model, u.meta, u.config, $12::timestamptz, $13::timestamptz
-       FROM unnest($2::uuid[], $3::text[], $4::bytea[], $5::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[], $10::jsonb[], $11::jsonb[])
-              AS u (claim_id, hardware_id, key_hash, name, groups, tags, profile_id, sub_model, meta, config)
+              u.profile_id, u.sub_model, u.meta, u.config, u.is_gateway, $12::timestamptz, $13::timestamptz
+       FROM unnest($2::uuid[], $3::text[], $4::bytea[], $5::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[], $10::jsonb[], $11::jsonb[],
+                   $14::boolean[])
+              AS u (claim_id, hardware_id, key_hash, name, groups, tags, profile_id, sub_model, meta, config, is_gateway)
        WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.tenant_id = $1::uuid AND d.hardware_id = u.hardware_id)
        ON CONFLICT ON CONSTRAINT device_claims_tenant_hardware_id_key DO NOTHING
        RETURNING hardware_id`,
@@ -63,6 +65,7 @@ export async function insertClaims(
         claims.map((c) => (c.config === null ? null : JSON.stringify(c.config))),
         createdAt,
         expiresAt,
+        claims.map((c) => c.isGateway),
       ],
     );
     const stored = new Set(inserted.rows.map((r) => r.hardware_id));
@@ -94,7 +97,8 @@ export async function lockClaimByKey(client: pg.ClientBase, keyHash: Buffer): Pr
   return r
     ? {
         claimId: r.claim_id, tenantId: r.tenant_id, hardwareId: r.hardware_id, name: r.name, groups: r.groups, tags: r.tags,
-        profileId: r.profile_id, subModel: r.sub_model, meta: r.meta, config: r.config, expiresAt: r.expires_at, deviceId: r.device_id,
+        profileId: r.profile_id, subModel: r.sub_model, meta: r.meta, config: r.config, isGateway: r.is_gateway, expiresAt: r.expires_at,
+        deviceId: r.device_id,
       }
     : undefined;
 }

@@ -86,6 +86,6 @@ function specOf(claim: StoredClaim, reported: { firmware: string; subModel: stri
     meta: { ...claim.meta, ...reported.meta },
     config: claim.config,
     subModel: reported.subModel || claim.subModel,
-    isGateway: false,
+    isGateway: claim.isGateway,
   };
 }

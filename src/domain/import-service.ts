@@ -21,6 +21,7 @@ export interface ImportEntry {
   readonly subModel: string;
   readonly meta: Readonly<Record<string, string>>;
   readonly config: JsonObject | null;
+  readonly isGateway: boolean;
 }
 
 /** The outcome of one entry: a claim key (returned only here) or an error. */
@@ -98,5 +99,6 @@ function validateEntry(entry: ImportEntry, prefix: string): PendingClaim {
     subModel: v.optionalText(`${prefix}sub_model`, entry.subModel, v.limits.versionLength),
     meta: v.stringMap(`${prefix}meta`, entry.meta),
     config: v.config(`${prefix}config`, entry.config),
+    isGateway: entry.isGateway,
   };
 }
