@@ -1,6 +1,6 @@
 import { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
 import type { DeviceFilter } from "../db/device-repository.js";
-import type { DeviceSpec, DeviceStatus, JsonObject, JsonValue } from "./device.js";
+import type { DeviceSpec, DeviceStatus } from "./device.js";
 import { InvalidArgumentError } from "./errors.js";
 import * as v from "./validate.js";
 
@@ -19,23 +19,10 @@ export function validateSpec(spec: DeviceSpec, prefix = ""): DeviceSpec {
     gatewayId: spec.gatewayId === null ? null : v.optionalUuid(`${prefix}gateway_id`, spec.gatewayId),
     firmware: v.optionalText(`${prefix}firmware`, spec.firmware, v.limits.versionLength),
     meta: v.stringMap(`${prefix}meta`, spec.meta),
-    config: storableConfig(`${prefix}config`, v.config(`${prefix}config`, spec.config)),
+    config: v.config(`${prefix}config`, spec.config),
     subModel: v.optionalText(`${prefix}sub_model`, spec.subModel, v.limits.versionLength),
     isGateway: spec.isGateway,
   };
-}
-
-/** A config PostgreSQL's jsonb can hold: it refuses U+0000 in any key or string. */
-function storableConfig(field: string, value: JsonObject | null): JsonObject | null {
-  if (value !== null && holdsNul(value)) throw new InvalidArgumentError(field, "must not contain the character U+0000");
-  return value;
-}
-
-function holdsNul(value: JsonValue): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.some(holdsNul);
-  return Object.entries(value).some(([key, item]) => key.includes("\u0000") || holdsNul(item));
 }
 
 /** A device status: "registered" or "disabled". */

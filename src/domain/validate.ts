@@ -77,24 +77,33 @@ export function stringMap(field: string, map: Readonly<Record<string, string>>):
   return { ...map };
 }
 
-/** Desired-state config: a JSON object of bounded encoded size and nesting depth. */
+/** Desired-state config: a JSON object of bounded size and depth that PostgreSQL's jsonb can hold. */
 export function config(field: string, value: JsonObject | null): JsonObject | null {
   if (value === null) return value;
   if (Buffer.byteLength(JSON.stringify(value)) > limits.configBytes) {
     throw new InvalidArgumentError(field, `must be at most ${limits.configBytes} bytes of JSON`);
   }
-  if (depthOf(value) > limits.configDepth) {
+  const { depth, holdsNul } = inspectJson(value);
+  if (depth > limits.configDepth) {
     throw new InvalidArgumentError(field, `must nest objects and arrays at most ${limits.configDepth} levels deep`);
   }
+  // jsonb refuses U+0000 in any key or string.
+  if (holdsNul) throw new InvalidArgumentError(field, "must not contain the character U+0000");
   return value;
 }
 
-/** Levels of objects and arrays in a JSON value (a scalar is 0). */
-function depthOf(value: unknown): number {
-  if (value === null || typeof value !== "object") return 0;
-  let deepest = 0;
-  for (const item of Object.values(value)) deepest = Math.max(deepest, depthOf(item));
-  return deepest + 1;
+/** Levels of objects and arrays in a JSON value (a scalar is 0), and whether a key or string holds U+0000. */
+function inspectJson(value: unknown): { depth: number; holdsNul: boolean } {
+  if (typeof value === "string") return { depth: 0, holdsNul: value.includes("\u0000") };
+  if (value === null || typeof value !== "object") return { depth: 0, holdsNul: false };
+  let depth = 0;
+  let holdsNul = false;
+  for (const [key, item] of Object.entries(value)) {
+    const inner = inspectJson(item);
+    depth = Math.max(depth, inner.depth);
+    holdsNul ||= inner.holdsNul || key.includes("\u0000");
+  }
+  return { depth: depth + 1, holdsNul };
 }
 
 /** An enum field: one of the allowed numeric values. */

@@ -34,11 +34,12 @@ describe("ImportDevices", () => {
         { hardware_id: "HW-IMP-1" },
         { hardware_id: "HW-IMP-REGISTERED" },
         { hardware_id: "HW-IMP-3", profile_id: "p_unknown" },
+        { hardware_id: "HW-IMP-4", config: { text: "nul\u0000" } },
       ],
     });
     expect(status).toBe(200);
     const results = body["results"];
-    expect(results.map((r: { hardware_id: string }) => r.hardware_id)).toEqual(["HW-IMP-1", "bad id", "HW-IMP-2", "HW-IMP-1", "HW-IMP-REGISTERED", "HW-IMP-3"]);
+    expect(results.map((r: { hardware_id: string }) => r.hardware_id)).toEqual(["HW-IMP-1", "bad id", "HW-IMP-2", "HW-IMP-1", "HW-IMP-REGISTERED", "HW-IMP-3", "HW-IMP-4"]);
     expect(results[0]).toMatchObject({ claim_key: expect.stringMatching(CLAIM_KEY), expires_at: expect.any(String) });
     expect(results[0]).not.toHaveProperty("error");
     expect(results[1]).toEqual({ hardware_id: "bad id", error: { code: "INVALID_ARGUMENT", message: "devices[1].hardware_id: must be 1 to 128 printable characters without whitespace" } });
@@ -52,6 +53,7 @@ describe("ImportDevices", () => {
       hardware_id: "HW-IMP-3",
       error: { code: "INVALID_ARGUMENT", message: 'devices[5].profile_id: profile "p_unknown" does not exist in this tenant' },
     });
+    expect(results[6]).toEqual({ hardware_id: "HW-IMP-4", error: { code: "INVALID_ARGUMENT", message: "devices[6].config: must not contain the character U+0000" } });
 
     // Claim keys are stored only as hashes, bound to their hardware_id.
     const rows = await service.db.pool.query("SELECT hardware_id, key_hash, groups, tags, profile_id FROM device_claims WHERE tenant_id = $1 ORDER BY hardware_id", [tenant]);

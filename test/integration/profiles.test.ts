@@ -162,6 +162,15 @@ describe("device profiles", () => {
       expect(body).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringMatching(/^profile\.profile_id: /) });
     });
 
+    test("a config PostgreSQL cannot store (U+0000) or nested too deep is 400 naming profile.config", async () => {
+      const before = await profileRows();
+      const nul = await post("/api/v1/profiles", { profile_id: "p_nul", config: { ["k\u0000"]: "v" } });
+      expect(nul).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "profile.config: must not contain the character U+0000" } });
+      const deep = await post("/api/v1/profiles", { profile_id: "p_deep", config: { deep: JSON.parse("[".repeat(32) + "]".repeat(32)) } });
+      expect(deep).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "profile.config: must nest objects and arrays at most 32 levels deep" } });
+      expect(await profileRows()).toBe(before);
+    });
+
     test("a profile_id of 63 characters with '_', '.' and '-' is accepted", async () => {
       const id = "P0_." + "-".repeat(10) + "z".repeat(49);
       expect(id).toHaveLength(63);
