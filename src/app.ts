@@ -15,10 +15,13 @@ import { DeviceService } from "./domain/device-service.js";
 import { ImportService } from "./domain/import-service.js";
 import { PageTokens } from "./domain/page-token.js";
 import { ProfileService } from "./domain/profile-service.js";
+import type { OutboxRelay } from "./events/outbox-relay.js";
+import { HealthState } from "./health/health-state.js";
+import { createReadiness } from "./health/readiness.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import type { IssuingCa } from "./pki/issuing-ca.js";
-import { createRoutes, services } from "./routes.js";
+import { createRoutes, servedServices, services } from "./routes.js";
 import { createServer, type Server } from "./server/server.js";
 import { createErrorInterceptor } from "./service/error-interceptor.js";
 import { createServiceOpenApiDocument } from "./service/openapi-document.js";
@@ -32,15 +35,18 @@ export interface AppDeps {
   readonly issuingCa: IssuingCa;
   /** Shared with the relay by main; by default the app gets a registry of its own. */
   readonly metrics?: Metrics | undefined;
+  /** This process's outbox relay, whose state readiness reports; undefined without Kafka. */
+  readonly relay?: Pick<OutboxRelay, "state"> | undefined;
   readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
-export async function createApp({ pool, verifier, logger, issuingCa, config, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
+export async function createApp({ pool, verifier, logger, issuingCa, relay, config, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
   const profileRepository = new ProfileRepository(pool);
   const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
   const deviceRepository = new DeviceRepository(pool);
   const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs, new CredentialIssuer(issuingCa));
+  const health = new HealthState(servedServices.map((service) => service.typeName));
   const routes = createRoutes({
     devices,
     profiles: new ProfileService(profileRepository, pageTokens),
@@ -49,8 +55,9 @@ export async function createApp({ pool, verifier, logger, issuingCa, config, met
     claims: new ClaimService(devices, deviceRepository),
     claimLimiter: new ClaimRateLimiter(pool, config.claimRateLimits),
     children: new ChildService(devices, deviceRepository),
+    health,
   });
-  return createServer({
+  const server = createServer({
     routes,
     restServices: services,
     interceptors: [
@@ -64,5 +71,14 @@ export async function createApp({ pool, verifier, logger, issuingCa, config, met
     metrics: metrics.registry,
     requestLogger: logger,
     openApiDocument: createServiceOpenApiDocument(services),
+    readiness: createReadiness({ pool, health, relay, logger }),
   });
+  return {
+    listen: (port, host) => server.listen(port, host),
+    // Health answers NOT_SERVING and /readyz 503 from the moment shutdown begins.
+    close: (graceMs) => {
+      health.shutDown();
+      return server.close(graceMs);
+    },
+  };
 }

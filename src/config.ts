@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { ClaimRateLimits } from "./db/claim-rate-limiter.js";
@@ -82,10 +83,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     authJwks,
     authIssuer: optional(env, "AUTH_ISSUER"),
     authAudience: optional(env, "AUTH_AUDIENCE"),
-    tls: tlsCert && tlsKey ? { cert: file(tlsCert, "TLS_CERT"), key: file(tlsKey, "TLS_KEY") } : undefined,
+    tls: tlsCert && tlsKey ? tls(tlsCert, tlsKey) : undefined,
     corsOrigins: list(env, "CORS_ORIGINS"),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
-    logLevel: optional(env, "LOG_LEVEL") ?? "info",
+    logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     hubs: hubs(optional(env, "HUBS")),
     claimKeyTtlMs: integer(env, "CLAIM_KEY_TTL_DAYS", 90, 1, 3650) * 86_400_000,
     claimRateLimits: claimRateLimits(env),
@@ -106,7 +107,8 @@ function list(env: Env, name: string): string[] {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
+  // Digits only: Number() would also take "8e3" or "0x1F90".
+  const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
@@ -152,6 +154,32 @@ function claimRateLimits(env: Env): ClaimRateLimits {
     perAddress: { points: integer(env, "CLAIM_RATE_LIMIT_PER_ADDRESS", 600, 1, 1_000_000_000), seconds },
     perKey: { points: integer(env, "CLAIM_RATE_LIMIT_PER_KEY", 10, 1, 1_000_000_000), seconds },
   };
+}
+
+function oneOf(env: Env, name: string, fallback: string, allowed: readonly string[]): string {
+  const value = optional(env, name) ?? fallback;
+  if (!allowed.includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got "${value}"`);
+  return value;
+}
+
+/** TLS_CERT / TLS_KEY: PEM files of the server certificate (chain first) and its private key. */
+function tls(certPath: string, keyPath: string): { cert: Buffer; key: Buffer } {
+  const cert = file(certPath, "TLS_CERT");
+  const key = file(keyPath, "TLS_KEY");
+  let certificate: X509Certificate;
+  let privateKey: KeyObject;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    throw new ConfigError(`TLS_CERT: ${certPath} is not a PEM certificate`);
+  }
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new ConfigError(`TLS_KEY: ${keyPath} is not an unencrypted PEM private key`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) throw new ConfigError("TLS_KEY is not the private key of TLS_CERT");
+  return { cert, key };
 }
 
 /** HUBS: a JSON array inline, or the path of a file holding one. */

@@ -34,19 +34,21 @@ async function main(config: Config): Promise<void> {
     ...(config.authAudience === undefined ? {} : { audience: config.authAudience }),
   });
   const database = await openDatabase(config, logger);
-  const applied = await migrate(database.pool);
+  // The first queries: a database that cannot be used stops startup here, and the line says so.
+  const applied = await migrate(database.pool).catch((err: unknown) => {
+    throw new Error(`database: ${(err as Error).message}`, { cause: err });
+  });
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
   const metrics = createMetrics(database.pool);
   const relay = startRelay(config, database.url, logger, metrics.relay);
 
   const issuingCa = await IssuingCa.load(config.issuingCa ?? (await devIssuingCa(config, logger)), config.deviceCertValidityMs);
 
-  const server = await createApp({ pool: database.pool, verifier, logger, issuingCa, config, metrics });
+  const server = await createApp({ pool: database.pool, verifier, logger, issuingCa, relay, config, metrics });
   const address = await server.listen(config.port, config.host);
-  logger.info({ port: address.port, tls: config.tls !== undefined }, "device registry listening");
 
-  // Stop accepting, let in-flight calls finish (forced after 10 s), let the relay finish its batch,
-  // then close the pool (and the embedded PostgreSQL).
+  // Health turns NOT_SERVING, the server stops accepting and lets in-flight calls finish (forced
+  // after 10 s), the relay finishes its batch, then the pool (and the embedded PostgreSQL) closes.
   const shutdown = async (signal: string) => {
     logger.info({ signal }, "shutting down");
     await server.close();
@@ -55,8 +57,14 @@ async function main(config: Config): Promise<void> {
     logger.info("stopped");
     process.exit(0);
   };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-  process.once("SIGINT", () => void shutdown("SIGINT"));
+  // One shutdown however many signals arrive: the grace period already bounds it, and a second run
+  // would close the pool twice.
+  let stopping: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => void (stopping ??= shutdown(signal));
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  // Only now: whoever waits for this line may signal at once, and must not meet the default action.
+  logger.info({ port: address.port, tls: config.tls !== undefined }, "device registry listening");
 }
 
 /** Dev mode's issuing CA under the data folder, generated on first use; logged, as it is not for production. */

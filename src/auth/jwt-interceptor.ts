@@ -17,7 +17,8 @@ const BEARER = /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i;
 
 /**
  * Creates the interceptor that authenticates JWT procedures: verifies the bearer token, enforces the
- * policy and hands the Caller to the handler via `callerKey`. Device-authenticated procedures pass untouched.
+ * policy and hands the Caller to the handler via `callerKey`. Procedures authenticated by a device
+ * credential, or open to anyone (health, reflection), pass untouched.
  */
 export function createJwtInterceptor({ verifier, policy = accessPolicy }: JwtInterceptorOptions): Interceptor {
   return (next) => async (req) => {

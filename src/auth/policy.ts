@@ -3,6 +3,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { Caller, Role } from "./caller.js";
 
 /** One way to be allowed: a role, and optionally a permission the caller must also hold. */
@@ -13,11 +16,12 @@ export interface Grant {
 
 /**
  * One row of the access policy. `jwt` rows list who may call; `device` rows are authenticated by
- * a device credential elsewhere, skipped by the JWT interceptor and never open to a JWT caller.
+ * a device credential elsewhere, skipped by the JWT interceptor and never open to a JWT caller;
+ * `none` rows are open to anyone, token or not.
  */
 export type PolicyRow =
   | { readonly method: DescMethod; readonly authentication: "jwt"; readonly allow: readonly Grant[] }
-  | { readonly method: DescMethod; readonly authentication: "device" };
+  | { readonly method: DescMethod; readonly authentication: "device" | "none" };
 
 const admins: readonly Grant[] = [{ role: "tenant_admin" }, { role: "platform_admin" }];
 const writers: readonly Grant[] = [...admins, { role: "member", permission: "devices" }];
@@ -46,6 +50,13 @@ export const accessPolicyRows: readonly PolicyRow[] = [
   { method: DeviceProvisioningService.method.getDeviceConfig, authentication: "device" },
   // Hubs serve devices of every tenant: the device's credential, not the token, names the tenant.
   { method: DeviceAuthService.method.authenticateDevice, authentication: "jwt", allow: [{ role: "service" }] },
+  // Probes (load balancers, Kubernetes) hold no token; the status reveals nothing about tenants.
+  { method: Health.method.check, authentication: "none" },
+  { method: Health.method.watch, authentication: "none" },
+  { method: Health.method.list, authentication: "none" },
+  // The schema is the published contract (proto/); tools fetch it without credentials by default.
+  { method: ServerReflection.method.serverReflectionInfo, authentication: "none" },
+  { method: ServerReflectionV1alpha.method.serverReflectionInfo, authentication: "none" },
 ];
 
 /** Looks up and enforces an access policy. */
@@ -75,6 +86,7 @@ export function createPolicy(rows: readonly PolicyRow[]): Policy {
       const row = rowOf(method);
       // Fail closed: a procedure nobody wrote a row for is open to no one.
       if (row === undefined) throw denied(`${method.name} is not in the access policy`);
+      if (row.authentication === "none") return;
       if (row.authentication !== "jwt") throw denied(`${method.name} is for devices only`);
       const forRole = row.allow.filter((grant) => grant.role === caller.role);
       if (forRole.length === 0) throw denied(`role ${caller.role} may not call ${method.name}`);
@@ -99,15 +111,22 @@ export function procedureOf(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
 }
 
-/** Renders policy rows as a Markdown table (procedure, authentication, who may call) for the README. */
+/**
+ * Renders policy rows as a Markdown table (procedure, authentication, who may call) for the README.
+ * Services of other packages (gRPC health, both reflection versions) are named in full.
+ */
 export function formatPolicyTable(rows: readonly PolicyRow[] = accessPolicyRows): string {
   const lines = ["| procedure | authentication | allowed callers |", "| --- | --- | --- |"];
   for (const row of rows) {
     const who =
       row.authentication === "jwt"
         ? row.allow.map((g) => (g.permission === undefined ? g.role : `${g.role} with ${g.permission}`)).join(", ")
-        : "the device itself";
-    lines.push(`| ${row.method.parent.name}.${row.method.name} | ${row.authentication} | ${who} |`);
+        : row.authentication === "device"
+          ? "the device itself"
+          : "anyone";
+    const service = row.method.parent;
+    const name = service.file.proto.package === DeviceRegistryService.file.proto.package ? service.name : service.typeName;
+    lines.push(`| ${name}.${row.method.name} | ${row.authentication} | ${who} |`);
   }
   return lines.join("\n");
 }

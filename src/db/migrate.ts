@@ -15,7 +15,7 @@ const MIGRATION_LOCK_KEY = 7_405_112_001;
  * Returns the names applied by this call.
  */
 export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<string[]> {
-  const files = readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();
+  const files = migrationFiles(dir);
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -41,4 +41,18 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<strin
     client.release();
   }
   return applied;
+}
+
+/** The migrations of `dir` not applied to the database yet, in order. */
+export async function pendingMigrations(pool: pg.Pool, dir = migrationsDir): Promise<string[]> {
+  const exists = await pool.query<{ exists: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS exists");
+  const done = exists.rows[0]?.exists
+    ? new Set((await pool.query<{ name: string }>("SELECT name FROM schema_migrations")).rows.map((r) => r.name))
+    : new Set<string>();
+  return migrationFiles(dir).filter((f) => !done.has(f));
+}
+
+/** The migration files of `dir` (NNNN_name.sql), in name order. */
+function migrationFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();
 }

@@ -31,6 +31,12 @@ export interface OutboxRelayOptions {
   readonly backoffMaxMs?: number;
 }
 
+/**
+ * What a relay is doing: `active` publishes (its last attempt, if any, reached Kafka),
+ * `unavailable` is active but Kafka refused its last batch, `standby` leaves it to another replica.
+ */
+export type RelayState = "active" | "unavailable" | "standby";
+
 // Any constant works; it only has to be the same for every replica.
 const RELAY_LOCK_KEY = 7_405_112_002;
 
@@ -51,6 +57,7 @@ export class OutboxRelay {
   private readonly o: Required<Omit<OutboxRelayOptions, "databaseUrl" | "sink" | "logger" | "metrics">>;
   private client: pg.Client | undefined;
   private active = false;
+  private sinkFailing = false;
   private stopping = false;
   private wake: (() => void) | undefined;
   /** A notification arrived since the last sleep: the next sleep returns at once. */
@@ -73,6 +80,12 @@ export class OutboxRelay {
   /** Starts relaying in the background. */
   start(): void {
     this.running ??= this.run();
+  }
+
+  /** What the relay is doing now, for readiness reports. */
+  get state(): RelayState {
+    if (!this.active) return "standby";
+    return this.sinkFailing ? "unavailable" : "active";
   }
 
   /** Finishes the batch in flight, releases the lock and disconnects. */
@@ -108,7 +121,8 @@ export class OutboxRelay {
         this.options.metrics?.failures.inc({ stage: err instanceof SinkFailure ? "kafka" : "database" });
         const delay = Math.min(this.o.backoffMaxMs, this.o.backoffMinMs * 2 ** Math.min(failures - 1, 16));
         log.warn({ err: (err as Error).message, attempt: failures, retryInMs: delay }, "outbox relay failed; retrying");
-        if (!(err instanceof SinkFailure)) await this.dropConnection();
+        this.sinkFailing = err instanceof SinkFailure;
+        if (!this.sinkFailing) await this.dropConnection();
         await this.sleep(delay);
       }
     }
@@ -121,6 +135,7 @@ export class OutboxRelay {
     await this.options.sink.send(rows.map(toCloudEventRecord)).catch((err: unknown) => {
       throw new SinkFailure((err as Error).message, { cause: err });
     });
+    this.sinkFailing = false;
     this.options.metrics?.published.inc(rows.length);
     await markPublished(client, rows.map((r) => r.id));
     return rows.length;

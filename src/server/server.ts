@@ -7,6 +7,7 @@ import type net from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { withRequestLog } from "../observability/request-log.js";
+import type { ReadinessReport } from "../health/readiness.js";
 import { createInProcessTransport, createRestHandler } from "../rest/index.js";
 import { peerContextValues } from "./client-address.js";
 import { createCors } from "./cors.js";
@@ -22,6 +23,8 @@ export interface ServerOptions {
   readonly corsOrigins: readonly string[];
   readonly maxBodyBytes: number;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** Answers /readyz: HTTP 200 when the report's status is "ready", else 503. */
+  readonly readiness: () => Promise<ReadinessReport>;
   /** Served at /metrics in the Prometheus text format. */
   readonly metrics: Registry;
   /** Gets one line per API request (probes and scrapes are not logged). */
@@ -85,6 +88,7 @@ export function createServer(options: ServerOptions): Server {
   });
   const handler = (req: NodeRequest, res: NodeResponse) => {
     if (req.url === "/healthz") return alive(res);
+    if (req.url === "/readyz") return void options.readiness().then((report) => ready(res, report));
     if (req.url === "/metrics") return scrape(res, options.metrics);
     api(req, res);
   };
@@ -151,6 +155,13 @@ function scrape(res: NodeResponse, registry: Registry): void {
 function sendJson(res: NodeResponse, json: string): void {
   res.setHeader("content-type", "application/json");
   res.end(json);
+}
+
+/** Readiness: whether load balancers should send this replica traffic, and why not. */
+function ready(res: NodeResponse, report: ReadinessReport): void {
+  res.statusCode = report.status === "ready" ? 200 : 503;
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify(report));
 }
 
 function notFound(res: NodeResponse): void {

@@ -1,7 +1,11 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { spawnSync } from "node:child_process";
+import * as grpc from "@grpc/grpc-js";
+import { service as healthDefinition } from "grpc-health-check";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
@@ -10,6 +14,13 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { createTestKeys, type TestKeys } from "../support/test-keys.js";
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/src/main.js");
+
+// Two self-signed certificates with their keys, made by the openssl CLI, for the TLS cases.
+const tlsDir = mkdtempSync(path.join(os.tmpdir(), "lifecycle-tls-"));
+const tlsFile = (name: string) => path.join(tlsDir, name);
+for (const cn of ["a", "b"]) {
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1", "-subj", `/CN=${cn}`, "-keyout", tlsFile(`${cn}.key`), "-out", tlsFile(`${cn}.crt`)], { stdio: "ignore" });
+}
 
 describe("process lifecycle", () => {
   let db: TestDatabase;
@@ -29,6 +40,20 @@ describe("process lifecycle", () => {
     ["a hub list that is not JSON", { HUBS: "[{" }, /^configuration error: HUBS is not valid JSON$/],
     ["a hub without an MQTT URL", { HUBS: '[{"id":"h","hub_url":"https://h.test","hub_url_static_cert":"https://h.test"}]' }, /^configuration error: HUBS hub 0: mqtt_hub_url must be a mqtt:\/mqtts:\/ssl:\/tcp:\/ws:\/wss: URL$/],
     ["a JWKS URL that is not http(s)", { AUTH_JWKS: "ftp://example.test/jwks" }, /^configuration error: AUTH_JWKS must use http: or https:, got ftp:$/],
+    ["a JWKS file that is not JSON", { AUTH_JWKS: "/etc/hostname" }, /^startup failed: JWKS file \/etc\/hostname cannot be used: not valid JSON$/],
+    ["a DATABASE_URL that is not a URL", { DATABASE_URL: "postgres://u:p@db:notaport/x" }, /^configuration error: DATABASE_URL is not a valid URL$/],
+    ["a database that refuses connections", { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" }, /^startup failed: database: connect ECONNREFUSED 127\.0\.0\.1:1$/],
+    ["an unreadable hub list file", { HUBS: "/nonexistent/hubs.json" }, /^configuration error: HUBS: cannot read \/nonexistent\/hubs.json \(ENOENT\)$/],
+    ["unreadable TLS files", { TLS_CERT: "/nonexistent/tls.crt", TLS_KEY: "/nonexistent/tls.key" }, /^configuration error: TLS_CERT: cannot read \/nonexistent\/tls.crt \(ENOENT\)$/],
+    ["a TLS certificate that is not PEM", { TLS_CERT: "/etc/hostname", TLS_KEY: tlsFile("a.key") }, /^configuration error: TLS_CERT: \/etc\/hostname is not a PEM certificate$/],
+    ["a TLS key that is not PEM", { TLS_CERT: tlsFile("a.crt"), TLS_KEY: tlsFile("a.crt") }, /^configuration error: TLS_KEY: .+\/a.crt is not an unencrypted PEM private key$/],
+    ["the TLS key of another certificate", { TLS_CERT: tlsFile("a.crt"), TLS_KEY: tlsFile("b.key") }, /^configuration error: TLS_KEY is not the private key of TLS_CERT$/],
+    ["a port in hexadecimal", { PORT: "0x1F90" }, /^configuration error: PORT must be an integer from 0 to 65535, got "0x1F90"$/],
+    ["a pool size of zero", { DB_POOL_SIZE: "0" }, /^configuration error: DB_POOL_SIZE must be an integer from 1 to 1000, got "0"$/],
+    ["a body limit with a unit", { MAX_BODY_BYTES: "1MB" }, /^configuration error: MAX_BODY_BYTES must be an integer from 1024 to 67108864, got "1MB"$/],
+    ["a fractional partition count", { KAFKA_TOPIC_PARTITIONS: "1.5" }, /^configuration error: KAFKA_TOPIC_PARTITIONS must be an integer from 1 to 10000, got "1.5"$/],
+    ["a negative outbox retention", { OUTBOX_RETENTION_HOURS: "-1" }, /^configuration error: OUTBOX_RETENTION_HOURS must be an integer from 0 to 8760, got "-1"$/],
+    ["an unknown log level", { LOG_LEVEL: "loud" }, /^configuration error: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],
   ])("exits non-zero with one clear line, before listening, on %s", (_label, env, message) => {
     const result = spawnSync(process.execPath, [MAIN], {
       env: { PATH: process.env["PATH"] ?? "", DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, PORT: "0", ...env },
@@ -71,5 +96,47 @@ describe("process lifecycle", () => {
     expect(answered.size).toBeGreaterThan(0);
     const at = (msg: string) => JSON.parse(service.logs.find((l) => l.includes(`"msg":"${msg}"`))!).time as number;
     expect(at("stopped")).toBeGreaterThanOrEqual(at("shutting down"));
+  }, 60_000);
+
+  test("a second signal while stopping neither starts a second shutdown nor cuts the first short", async () => {
+    const service = await startServiceProcess({ DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath });
+    // "close" comes once the process has exited and its output has been read to the end.
+    const exited = new Promise<number | null>((resolve) => service.child.once("close", (code) => resolve(code)));
+    service.child.kill("SIGTERM");
+    service.child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    const messages = service.logs.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.filter((msg) => msg === "shutting down")).toHaveLength(1);
+    expect(messages).toContain("stopped");
+  }, 60_000);
+
+  test("SIGTERM turns gRPC health NOT_SERVING for watchers, ends their streams, then exits 0", async () => {
+    const service = await startServiceProcess({ DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath });
+    const ready = await fetch(`${service.baseUrl}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: "ready", database: "ok", migrations: "ok", kafka: "disabled" }]);
+
+    const Health = grpc.makeGenericClientConstructor(healthDefinition as unknown as grpc.ServiceDefinition, "Health");
+    const client = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      Watch(request: { service: string }): grpc.ClientReadableStream<{ status: string }>;
+    };
+    try {
+      const call = client.Watch({ service: "" });
+      const statuses: string[] = [];
+      const ended = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
+      call.on("error", () => undefined);
+      await new Promise<void>((resolve) =>
+        call.on("data", (message: { status: string }) => {
+          statuses.push(message.status);
+          resolve();
+        }),
+      );
+      const exited = new Promise<number | null>((resolve) => service.child.once("exit", (code) => resolve(code)));
+      service.child.kill("SIGTERM");
+      expect((await ended).code).toBe(grpc.status.OK);
+      expect(statuses).toEqual(["SERVING", "NOT_SERVING"]);
+      expect(await exited).toBe(0);
+    } finally {
+      client.close();
+    }
   }, 60_000);
 });

@@ -52,16 +52,6 @@ export async function startTestService(
   const verifier = createTokenVerifier({ keySet: createKeySet(keys.jwksPath) });
   const devCa = await loadOrCreateDevCa(mkdtempSync(path.join(os.tmpdir(), "issuing-ca-")));
   const issuingCa = await IssuingCa.load(devCa.pem, 30 * 86_400_000);
-  const server = await createApp({
-    pool: db.pool,
-    verifier,
-    logger,
-    issuingCa,
-    metrics,
-    config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
-      claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } } },
-  });
-  const { port } = await server.listen(0, "127.0.0.1");
   const relay = options.kafka && new OutboxRelay({
     databaseUrl: db.url,
     sink: new KafkaPublisher({ ...options.kafka, partitions: 3, replicationFactor: 1, timeoutMs: 5_000, logger }),
@@ -71,6 +61,17 @@ export async function startTestService(
     backoffMaxMs: 1_000,
   });
   relay?.start();
+  const server = await createApp({
+    pool: db.pool,
+    verifier,
+    logger,
+    relay,
+    issuingCa,
+    metrics,
+    config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
+      claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } } },
+  });
+  const { port } = await server.listen(0, "127.0.0.1");
   return {
     baseUrl: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,

@@ -1,6 +1,9 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { Caller, Role } from "../../src/auth/caller.js";
 import {
   accessPolicy,
@@ -90,6 +93,13 @@ describe("access policy", () => {
     expect([err.code, err.rawMessage]).toEqual([Code.PermissionDenied, "GetDeviceProfile is for devices only"]);
   });
 
+  test("health and reflection need no credential: JWT auth skips them and any caller may call them", () => {
+    for (const method of [...Health.methods, ...ServerReflection.methods, ...ServerReflectionV1alpha.methods]) {
+      expect([method.name, accessPolicy.authenticationOf(method)]).toEqual([method.name, "none"]);
+      for (const [, who] of callers) expect(() => authorize(who, method)).not.toThrow();
+    }
+  });
+
   test("a procedure listed twice is a programming error", () => {
     const row = accessPolicyRows[0]!;
     expect(() => createPolicy([row, row])).toThrow(/twice/);
@@ -103,6 +113,8 @@ describe("access policy", () => {
     const table = formatPolicyTable().split("\n");
     expect(table).toHaveLength(2 + accessPolicyRows.length);
     expect(table).toContain("| DeviceAuthService.AuthenticateDevice | jwt | service |");
+    expect(table).toContain("| grpc.health.v1.Health.Check | none | anyone |");
+    expect(table).toContain("| grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo | none | anyone |");
     expect(table).toContain(
       "| DeviceRegistryService.RegisterDevice | jwt | tenant_admin, platform_admin, member with devices |",
     );
