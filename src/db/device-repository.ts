@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Device, JsonObject } from "../domain/device.js";
 import { FailedPreconditionError, InvalidArgumentError } from "../domain/errors.js";
 import type { OutboxEvent } from "../events/outbox-event.js";
+import { createBatcher } from "./batcher.js";
 import { PgError, pgErrorOf } from "./pg-errors.js";
 import { withTransaction } from "./transaction.js";
 
@@ -16,59 +17,111 @@ export interface NewCredential {
   readonly certificate: { readonly serial: string; readonly notAfter: Date } | null;
 }
 
+/** A device to store, with its credential (none for a gateway's child) and its outbox event. */
+export interface NewDevice {
+  readonly device: Device;
+  readonly credential: NewCredential | null;
+  readonly event: OutboxEvent;
+}
+
 /**
- * One statement writes the device, its credential and its outbox event, so the three commit or
- * fail together in one round trip. A hardware_id already taken in the tenant inserts nothing.
- * (Exported for the benchmark's pgbench ceiling, which runs this very statement.)
+ * One statement writes devices, their credentials and their outbox events (one array element per
+ * device), so each device's rows commit or fail together, and concurrent registrations share one
+ * round trip and one commit. A hardware_id already taken in the tenant, or earlier in the same
+ * statement, inserts nothing for that device. (Exported for the benchmark's pgbench ceiling,
+ * which runs this very statement.)
  */
-export const INSERT_DEVICE = `
-WITH device AS (
+export const INSERT_DEVICES = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::smallint[],
+                       $9::text[], $10::uuid[], $11::text[], $12::jsonb[], $13::jsonb[], $14::text[], $15::boolean[],
+                       $16::timestamptz[], $17::uuid[], $18::text[], $19::bytea[], $20::uuid[], $21::text[], $22::text[],
+                       $23::json[], $24::timestamptz[], $25::text[], $26::text[], $27::text[], $28::text[], $29::text[],
+                       $30::timestamptz[])
+    WITH ORDINALITY AS i (device_id, tenant_id, name, hardware_id, status, groups, tags, anchor_mode,
+                          profile_id, gateway_id, firmware, meta, config, sub_model, is_gateway,
+                          created_at, credential_id, credential_kind, secret_hash, event_id, event_type, subject,
+                          payload, occurred_at, hub_id, hub_url, hub_url_static_cert, mqtt_hub_url, certificate_serial,
+                          not_after, n)
+), device AS (
   INSERT INTO devices (device_id, tenant_id, name, hardware_id, status, groups, tags, anchor_mode, profile_id,
                        gateway_id, firmware, meta, config, sub_model, is_gateway, created_at, updated_at, version,
                        hub_id, hub_url, hub_url_static_cert, mqtt_hub_url)
-  VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text[], $7::jsonb, $8::smallint, $9::text,
-          $10::uuid, $11::text, $12::jsonb, $13::jsonb, $14::text, $15::boolean, $16::timestamptz, $16::timestamptz, 1,
-          $25::text, $26::text, $27::text, $28::text)
+  SELECT device_id, tenant_id, name, hardware_id, status, ARRAY(SELECT jsonb_array_elements_text(groups)), tags, anchor_mode,
+         profile_id, gateway_id, firmware, meta, config, sub_model, is_gateway, created_at, created_at, 1,
+         hub_id, hub_url, hub_url_static_cert, mqtt_hub_url
+  FROM input ORDER BY n
   ON CONFLICT ON CONSTRAINT devices_tenant_hardware_id_key DO NOTHING
   RETURNING device_id
 ), credential AS (
   INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at, certificate_serial, not_after)
-  SELECT $17::uuid, device_id, $18::text, $19::bytea, $16::timestamptz, $29::text, $30::timestamptz FROM device WHERE $17::uuid IS NOT NULL
+  SELECT i.credential_id, i.device_id, i.credential_kind, i.secret_hash, i.created_at, i.certificate_serial, i.not_after
+  FROM input i JOIN device USING (device_id) WHERE i.credential_id IS NOT NULL
 ), event AS (
   INSERT INTO outbox (event_id, event_type, tenant_id, subject, payload, occurred_at)
-  SELECT $20::uuid, $21::text, $2::uuid, $22::text, $23::json, $24::timestamptz FROM device
+  SELECT i.event_id, i.event_type, i.tenant_id, i.subject, i.payload, i.occurred_at FROM input i JOIN device USING (device_id) ORDER BY i.n
 )
 SELECT device_id FROM device`;
+
+/** The parameters of INSERT_DEVICES: one array per column, one element per device. */
+function insertParameters(rows: readonly NewDevice[]): unknown[][] {
+  const column = (value: (row: NewDevice) => unknown) => rows.map(value);
+  return [
+    column((r) => r.device.deviceId), column((r) => r.device.tenantId), column((r) => r.device.name), column((r) => r.device.hardwareId),
+    column((r) => r.device.status), column((r) => JSON.stringify(r.device.groups)), column((r) => JSON.stringify(r.device.tags)),
+    column((r) => r.device.anchorMode), column((r) => r.device.profileId), column((r) => r.device.gatewayId), column((r) => r.device.firmware),
+    column((r) => JSON.stringify(r.device.meta)), column((r) => jsonOrNull(r.device.config)), column((r) => r.device.subModel),
+    column((r) => r.device.isGateway), column((r) => r.device.createdAt), column((r) => r.credential?.credentialId ?? null),
+    column((r) => r.credential?.kind ?? null), column((r) => r.credential?.secretHash ?? null), column((r) => r.event.eventId),
+    column((r) => r.event.type), column((r) => r.event.subject), column((r) => r.event.payload), column((r) => r.event.occurredAt),
+    column((r) => r.device.hub.id), column((r) => r.device.hub.hubUrl), column((r) => r.device.hub.hubUrlStaticCert),
+    column((r) => r.device.hub.mqttHubUrl), column((r) => r.credential?.certificate?.serial ?? null),
+    column((r) => r.credential?.certificate?.notAfter ?? null),
+  ];
+}
+
+/** Stores `rows` with one INSERT_DEVICES on `db`; for each, whether it was inserted (false: its hardware_id is taken). */
+async function insertDevices(db: pg.ClientBase | pg.Pool, rows: readonly NewDevice[]): Promise<boolean[]> {
+  const result = await db.query({ name: "insert-devices", text: INSERT_DEVICES, values: insertParameters(rows) });
+  const inserted = new Set(result.rows.map((r: { device_id: string }) => r.device_id));
+  return rows.map((r) => inserted.has(r.device.deviceId));
+}
 
 const SELECT_DEVICE = `SELECT * FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid`;
 
 /** Devices of all tenants; every query is scoped by tenant_id. */
 export class DeviceRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  // Registrations arriving together share one statement (see createBatcher).
+  private readonly insertBatched: (row: NewDevice) => Promise<boolean>;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.insertBatched = createBatcher(async (rows) => {
+      try {
+        return await insertDevices(pool, rows);
+      } catch (err) {
+        // One device's failure (a profile or gateway deleted meanwhile) must not fail the others:
+        // each goes again on its own and gets its own answer.
+        if (rows.length === 1) throw deviceWriteError(err, rows[0]!.device);
+        return rows.map((row) => this.insertOne(row, pool));
+      }
+    });
+  }
 
   /**
-   * Inserts a device with its credential (none for a gateway's child) and its outbox event atomically (on `db`, e.g. a client
-   * inside a transaction).
+   * Inserts a device with its credential (none for a gateway's child) and its outbox event atomically, on `db` (a client
+   * inside a transaction) or else batched with concurrent registrations on the pool.
    * Returns false, writing nothing, when the tenant already has a device with that hardware_id.
    */
-  async insert(device: Device, credential: NewCredential | null, event: OutboxEvent, db: pg.ClientBase | pg.Pool = this.pool): Promise<boolean> {
+  insert(device: Device, credential: NewCredential | null, event: OutboxEvent, db?: pg.ClientBase): Promise<boolean> {
+    return db === undefined ? this.insertBatched({ device, credential, event }) : this.insertOne({ device, credential, event }, db);
+  }
+
+  private async insertOne(row: NewDevice, db: pg.ClientBase | pg.Pool): Promise<boolean> {
     try {
-      const result = await db.query({
-        name: "insert-device",
-        text: INSERT_DEVICE,
-        values: [
-          device.deviceId, device.tenantId, device.name, device.hardwareId, device.status, device.groups,
-          JSON.stringify(device.tags), device.anchorMode, device.profileId, device.gatewayId, device.firmware,
-          JSON.stringify(device.meta), jsonOrNull(device.config), device.subModel, device.isGateway, device.createdAt,
-          credential?.credentialId ?? null, credential?.kind ?? null, credential?.secretHash ?? null,
-          event.eventId, event.type, event.subject, event.payload, event.occurredAt,
-          device.hub.id, device.hub.hubUrl, device.hub.hubUrlStaticCert, device.hub.mqttHubUrl,
-          credential?.certificate?.serial ?? null, credential?.certificate?.notAfter ?? null,
-        ],
-      });
-      return result.rowCount === 1;
+      const [inserted] = await insertDevices(db, [row]);
+      return inserted === true;
     } catch (err) {
-      throw deviceWriteError(err, device);
+      throw deviceWriteError(err, row.device);
     }
   }
 

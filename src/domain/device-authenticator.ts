@@ -1,5 +1,6 @@
 import type pg from "pg";
-import { identityByCredential, type DeviceIdentity } from "../db/credential-repository.js";
+import { createBatcher } from "../db/batcher.js";
+import { identitiesByCredentials, type CredentialLookup, type DeviceIdentity } from "../db/credential-repository.js";
 import { fingerprintOfPem, parseFingerprint } from "../pki/fingerprint.js";
 import { UnauthenticatedError } from "./errors.js";
 import { hashSecret } from "./secret.js";
@@ -20,7 +21,12 @@ export interface PresentedCredential {
 
 /** Checks device credentials; every failure is the same "Not authorized", whatever its cause. */
 export class DeviceAuthenticator {
-  constructor(private readonly pool: pg.Pool) {}
+  // Hubs ask at high rates: concurrent lookups share one query (see createBatcher).
+  private readonly identityOf: (lookup: CredentialLookup) => Promise<DeviceIdentity | undefined>;
+
+  constructor(pool: pg.Pool) {
+    this.identityOf = createBatcher((lookups) => identitiesByCredentials(pool, lookups));
+  }
 
   /** The identity of the device if `apiKey` is its live credential and it is not disabled. */
   async authenticate(deviceId: string, apiKey: string): Promise<DeviceIdentity> {
@@ -31,7 +37,7 @@ export class DeviceAuthenticator {
   async authenticateAny(deviceId: string, presented: PresentedCredential): Promise<DeviceIdentity> {
     // Malformed input gets the same answer as a wrong credential: nothing to learn from the difference.
     const lookup = UUID.test(deviceId) ? lookupOf(presented) : undefined;
-    const identity = lookup && (await identityByCredential(this.pool, deviceId, lookup.kind, lookup.hash));
+    const identity = lookup && (await this.identityOf({ deviceId, kind: lookup.kind, secretHash: lookup.hash }));
     if (!identity) throw new UnauthenticatedError("Not authorized");
     return identity;
   }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -103,6 +103,8 @@ export interface Stack {
   readonly adminUrl: string;
   readonly externalDatabase: boolean;
   readonly postgresVersion: string;
+  /** The postmaster of the embedded PostgreSQL (its backends are its children); undefined when external. */
+  readonly postgresPid: number | undefined;
   readonly brokers: readonly string[];
   readonly broker: KafkaBroker | undefined;
   readonly kafkaVersion: string;
@@ -116,6 +118,7 @@ export interface Stack {
 export async function startStack(workDir: string, cleanup: Cleanup, kafka = true): Promise<Stack> {
   let adminUrl = process.env["DATABASE_URL"]?.trim() ?? "";
   const externalDatabase = adminUrl !== "";
+  let postgresPid: number | undefined;
   if (!externalDatabase) {
     progress("starting an embedded PostgreSQL");
     // Imported only here: the package installs SIGINT/SIGTERM handlers that stop its servers.
@@ -123,6 +126,8 @@ export async function startStack(workDir: string, cleanup: Cleanup, kafka = true
     const embedded = await startEmbeddedPostgres(workDir);
     cleanup.add("embedded PostgreSQL", () => embedded.stop());
     adminUrl = embedded.url;
+    // The first line of postmaster.pid is the postmaster's pid.
+    postgresPid = Number(readFileSync(path.join(workDir, "postgres", "data", "postmaster.pid"), "utf8").split("\n")[0]);
   }
   const version = await adminQuery(adminUrl, "SHOW server_version").then((r) => String(r.rows[0]?.server_version ?? "?"));
 
@@ -147,6 +152,7 @@ export async function startStack(workDir: string, cleanup: Cleanup, kafka = true
     adminUrl,
     externalDatabase,
     postgresVersion: externalDatabase ? `${version} (external)` : `${version} (embedded, started by the bench)`,
+    postgresPid,
     brokers,
     broker,
     kafkaVersion,

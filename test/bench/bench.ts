@@ -20,7 +20,7 @@
  * machine, versions and method to BENCHMARKS.md. It never fails on a figure: it exits non-zero only
  * when it cannot run.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
@@ -38,7 +38,7 @@ import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_pr
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { migrate } from "../../src/db/migrate.js";
 import { IMPORT_MAX_ENTRIES } from "../../src/domain/import-service.js";
-import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { createGrpcJsClient, type GrpcJsUnary } from "../support/grpc-js-client.js";
 import { createTestKeys } from "../support/test-keys.js";
 import { startBenchService, type BenchService } from "./bench-service.js";
 import { Cleanup, createDatabase, elapsedMs, progress, repoRoot, serviceMainJs, startStack, tempDir, type Stack } from "./bench-stack.js";
@@ -62,6 +62,8 @@ interface Options {
   readonly durationS: number;
   readonly warmupS: number;
   readonly concurrency: number;
+  /** HTTP/2 connections the gRPC calls are spread over. */
+  readonly grpcConnections: number;
   readonly importCount: number;
   /** Devices whose credentials are rotated after the AuthenticateDevice load. */
   readonly rotations: number;
@@ -70,6 +72,10 @@ interface Options {
   readonly workers: number | undefined;
   readonly phases: ReadonlySet<Phase>;
   readonly cpuProfDir: string | undefined;
+  /** Extra node options of the service process. */
+  readonly nodeArgs: readonly string[];
+  /** Extra environment of the service process (NAME=value). */
+  readonly serviceEnv: Readonly<Record<string, string>>;
   readonly out: string;
 }
 
@@ -78,6 +84,7 @@ const USAGE = `usage: npm run bench -- [options]
   --duration <s>       measured seconds of each load (default 10; smoke 1)
   --warmup <s>         warm-up seconds before each load (default 2; smoke 0.3)
   --concurrency <n>    calls in flight, and pgbench clients (default 64)
+  --grpc-connections <n> HTTP/2 connections the gRPC calls are spread over (default 4)
   --import <n>         ImportDevices entries, 10,000 per call (default 100000; smoke 2000)
   --rotations <n>      credentials rotated after the AuthenticateDevice load (default 200; smoke 20)
   --events-rate <n>    registrations/s of the events latency phase (default 1000; smoke 200)
@@ -85,6 +92,8 @@ const USAGE = `usage: npm run bench -- [options]
   --workers <n>        WORKERS of the service (default: the service's default)
   --phases <list>      some of ${PHASES.join(",")} (default: all)
   --cpu-prof <dir>     write a V8 CPU profile of the service into <dir>
+  --node-args=<args>   extra node options of the service (e.g. --node-args=--max-semi-space-size=8)
+  --service-env <n=v>  extra environment of the service, repeatable (e.g. --service-env DB_POOL_SIZE=8)
   --out <file>         the report (default BENCHMARKS.md; smoke: a temp file)
   --smoke              tiny durations and counts, well under a minute (CI)
 
@@ -106,6 +115,7 @@ function parseOptions(argv: readonly string[]): Options {
       duration: { type: "string" },
       warmup: { type: "string" },
       concurrency: { type: "string" },
+      "grpc-connections": { type: "string" },
       import: { type: "string" },
       rotations: { type: "string" },
       "events-rate": { type: "string" },
@@ -113,6 +123,8 @@ function parseOptions(argv: readonly string[]): Options {
       workers: { type: "string" },
       phases: { type: "string" },
       "cpu-prof": { type: "string" },
+      "node-args": { type: "string" },
+      "service-env": { type: "string", multiple: true },
       out: { type: "string" },
       smoke: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -144,6 +156,7 @@ function parseOptions(argv: readonly string[]): Options {
     durationS: num("duration", values.duration, smoke ? 1 : 10, 0.1, 3600),
     warmupS: num("warmup", values.warmup, smoke ? 0.3 : 2, 0, 600),
     concurrency: num("concurrency", values.concurrency, 64, 1, 4096, true),
+    grpcConnections: num("grpc-connections", values["grpc-connections"], 4, 1, 256, true),
     importCount: num("import", values.import, smoke ? 2000 : 100_000, 1, 10_000_000, true),
     rotations: num("rotations", values.rotations, smoke ? 20 : 200, 1, 100_000, true),
     eventsRate: num("events-rate", values["events-rate"], smoke ? 200 : 1000, 1, 100_000),
@@ -151,6 +164,14 @@ function parseOptions(argv: readonly string[]): Options {
     workers: values.workers === undefined ? undefined : num("workers", values.workers, 1, 1, 256, true),
     phases,
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
+    nodeArgs: (values["node-args"] ?? "").split(" ").filter(Boolean),
+    serviceEnv: Object.fromEntries(
+      (values["service-env"] ?? []).map((pair) => {
+        const at = pair.indexOf("=");
+        if (at < 1) throw new UsageError(`--service-env takes NAME=value, got "${pair}"`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    ),
     out: path.resolve(values.out ?? (smoke ? path.join(os.tmpdir(), "BENCHMARKS.smoke.md") : path.join(repoRoot(), "BENCHMARKS.md"))),
   };
 }
@@ -169,9 +190,31 @@ interface Bench {
   readonly databaseUrl: string;
   readonly admin: Record<string, string>;
   readonly hub: Record<string, string>;
-  readonly registry: ReturnType<typeof createGrpcJsClient>;
-  readonly provisioning: ReturnType<typeof createGrpcJsClient>;
-  readonly auth: ReturnType<typeof createGrpcJsClient>;
+  readonly registry: GrpcClients;
+  readonly provisioning: GrpcClients;
+  readonly auth: GrpcClients;
+}
+
+/** One grpc-js client per connection; call `i` goes over connection i mod n. */
+interface GrpcClients {
+  call: GrpcJsUnary;
+  at(index: number): { call: GrpcJsUnary };
+  close(): void;
+}
+
+function grpcClients(service: DescService, address: string, connections: number): GrpcClients {
+  // A local subchannel pool per client: grpc-js would otherwise share one connection between them.
+  const clients = Array.from({ length: connections }, () =>
+    createGrpcJsClient(service, address, grpc.credentials.createInsecure(), {
+      "grpc.use_local_subchannel_pool": 1,
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    }),
+  );
+  return {
+    call: clients[0]!.call,
+    at: (index) => clients[index % clients.length]!,
+    close: () => clients.forEach((c) => c.close()),
+  };
 }
 
 let abortReason: string | undefined;
@@ -195,7 +238,7 @@ async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
   progress("starting the service");
   const service = await startBenchService({
     mainJs,
-    nodeArgs: options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [],
+    nodeArgs: [...options.nodeArgs, ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
     env: {
       DATABASE_URL: db.url,
       AUTH_JWKS: keys.jwksPath,
@@ -203,15 +246,17 @@ async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
       LOG_LEVEL: "warn",
       KAFKA_BROKERS: stack.brokers.join(","),
       KAFKA_TOPIC: topic,
+      // Every claim comes from 127.0.0.1, like a factory batch behind one NAT address: lift that limit.
+      CLAIM_RATE_LIMIT_PER_ADDRESS: "1000000000",
       ...(options.workers === undefined ? {} : { WORKERS: String(options.workers) }),
+      ...options.serviceEnv,
     },
   });
   cleanup.add("service", () => service.stop());
   const address = `127.0.0.1:${service.port}`;
-  const grpcOptions = { "grpc.max_receive_message_length": 64 * 1024 * 1024 };
-  const registry = createGrpcJsClient(DeviceRegistryService, address, grpc.credentials.createInsecure(), grpcOptions);
-  const provisioning = createGrpcJsClient(DeviceProvisioningService, address);
-  const auth = createGrpcJsClient(DeviceAuthService, address);
+  const registry = grpcClients(DeviceRegistryService, address, options.grpcConnections);
+  const provisioning = grpcClients(DeviceProvisioningService, address, options.grpcConnections);
+  const auth = grpcClients(DeviceAuthService, address, options.grpcConnections);
   cleanup.add("gRPC clients", () => [registry, provisioning, auth].forEach((c) => c.close()));
   return {
     options, cleanup, stack, runId, workDir, tenantId, service, databaseUrl: db.url, registry, provisioning, auth,
@@ -240,14 +285,17 @@ async function measure(bench: Bench, label: string, call: (index: number) => Pro
     offset = warm.calls + o.concurrency;
   }
   const tree = processTree(bench.service.pid);
+  const postgres = bench.stack.postgresPid === undefined ? undefined : processTree(bench.stack.postgresPid);
+  const broker = bench.stack.broker?.pid;
   const rss = sampleResidentPeak(bench.service.pid);
   const before = cpuSnapshot();
   const load = await runClosedLoop({ durationMs: o.durationS * 1000, concurrency: o.concurrency, call: (i) => call(offset + i), errorKind, aborted });
   const cpu = cpuUsage(before, cpuSnapshot(), [
     { name: "bench", match: (pid) => pid === process.pid },
     { name: "service", match: (pid) => tree.has(pid) },
-    { name: "PostgreSQL", match: (_pid, comm) => comm === "postgres" },
-    { name: "Kafka", match: (pid, comm) => pid === bench.stack.broker?.pid || comm === "java" },
+    // Ours only where we started them: other PostgreSQL and Java processes on the machine count as "other".
+    { name: "PostgreSQL", match: (pid, comm) => (postgres ? postgres.has(pid) : comm === "postgres") },
+    { name: "Kafka", match: (pid, comm) => (broker === undefined ? comm === "java" : pid === broker) },
   ]);
   return { load, cpu, rssPeakBytes: rss.stop() };
 }
@@ -308,7 +356,7 @@ async function register(bench: Bench): Promise<RegisterResults> {
     "RegisterDevice gRPC",
     async (i) => {
       const hardwareId = `grpc-${bench.runId}-${i}`;
-      const device = await bench.registry.call(registerDevice, create(registerDevice.input, { name: hardwareId, hardwareId }), bench.admin);
+      const device = await bench.registry.at(i).call(registerDevice, create(registerDevice.input, { name: hardwareId, hardwareId }), bench.admin);
       if (device.apiKey === "" || device.deviceId === "") throw new Error("reply without device_id or api_key");
       if (devices.length < keep) devices.push({ deviceId: device.deviceId, apiKey: device.apiKey });
     },
@@ -384,7 +432,7 @@ async function claim(bench: Bench, claims: ImportResults["claims"]): Promise<Mea
     async (i) => {
       const entry = claims[i];
       if (entry === undefined) return false;
-      const reply = await bench.provisioning.call(claimMethod, create(claimMethod.input, { claimKey: entry.claimKey, hardwareId: entry.hardwareId }));
+      const reply = await bench.provisioning.at(i).call(claimMethod, create(claimMethod.input, { claimKey: entry.claimKey, hardwareId: entry.hardwareId }));
       if (reply.apiKey === "") throw new Error("reply without api_key");
       return undefined;
     },
@@ -402,11 +450,11 @@ interface AuthResults {
 
 async function authenticate(bench: Bench, devices: RegisterResults["devices"]): Promise<AuthResults> {
   if (devices.length === 0) throw new Error("AuthenticateDevice: no device was registered over gRPC");
-  const authenticateOnce = async (device: { deviceId: string; apiKey: string }) => {
-    const identity = await bench.auth.call(authenticateMethod, create(authenticateMethod.input, device), bench.hub);
+  const authenticateOnce = async (device: { deviceId: string; apiKey: string }, i = 0) => {
+    const identity = await bench.auth.at(i).call(authenticateMethod, create(authenticateMethod.input, device), bench.hub);
     if (identity.deviceId !== device.deviceId) throw new Error("another device's identity");
   };
-  const load = await measure(bench, "AuthenticateDevice gRPC", (i) => authenticateOnce(devices[(i * 7919) % devices.length]!), grpcErrorKind);
+  const load = await measure(bench, "AuthenticateDevice gRPC", (i) => authenticateOnce(devices[(i * 7919) % devices.length]!, i), grpcErrorKind);
 
   // Devices the load just authenticated (so any cache would hold them): rotate, then ask at once.
   const picked = devices.slice(0, Math.min(bench.options.rotations, devices.length));
@@ -485,9 +533,13 @@ function errorsText(errors: ReadonlyMap<string, number>): string {
   return total === 0 ? "0" : `${total} (${[...errors].map(([kind, n]) => `${kind}: ${n}`).join(", ")})`;
 }
 
-function cpuText(cpu: CpuUsage | undefined): string {
+function cpuText(cpu: CpuUsage | undefined, rate: number): string {
   if (!cpu) return "CPU n/a";
-  return `cores: ${cpu.groups.filter((g) => g.cores >= 0.01).map((g) => `${g.name} ${g.cores.toFixed(2)}`).join(", ")}`;
+  const service = cpu.groups.find((g) => g.name === "service")?.cores ?? Number.NaN;
+  return (
+    `service CPU ${((service * 1000) / rate).toFixed(2)} ms/call; ` +
+    `cores: ${cpu.groups.filter((g) => g.cores >= 0.01).map((g) => `${g.name} ${g.cores.toFixed(2)}`).join(", ")}; machine ${cpu.machineBusyPct.toFixed(0)} % busy`
+  );
 }
 
 function rows(results: Results, options: Options): Row[] {
@@ -518,7 +570,7 @@ function rows(results: Results, options: Options): Row[] {
     out.push({ figure: `${name}: throughput`, value: perSecond(m.load.rate), ratio: ratio(m.load.rate), target: targetText, notes: `${m.load.ok} ok in ${formatMs(m.load.elapsedMs)}` });
     out.push({ figure: `${name}: latency p50 / p90 / p99`, value: [50, 90, 99].map((p) => formatMs(l.percentile(p))).join(" / "), ratio: "", target: "", notes: `max ${formatMs(l.max)}` });
     out.push({ figure: `${name}: errors`, value: errorsText(m.load.errors), ratio: "", target: "", notes: "" });
-    out.push({ figure: `${name}: service RSS peak, CPU`, value: mb(m.rssPeakBytes), ratio: "", target: "", notes: `${cpuText(m.cpu)}${m.cpu ? `; machine ${m.cpu.machineBusyPct.toFixed(0)} % busy` : ""}` });
+    out.push({ figure: `${name}: service RSS peak, CPU`, value: mb(m.rssPeakBytes), ratio: "", target: "", notes: cpuText(m.cpu, m.load.rate) });
   };
   const r = results.register;
   if (r) {
@@ -584,7 +636,7 @@ Written by \`npm run bench${options.smoke ? " -- --smoke" : ""}\` on ${new Date(
 - Node.js ${process.version} (service and load generator)
 - PostgreSQL ${bench?.stack.postgresVersion ?? "n/a"}; ${results.ceiling?.version ?? "pgbench n/a"}
 - Kafka: ${bench?.stack.kafkaVersion ?? "n/a"}
-- Service: \`node dist/src/main.js\`${options.workers === undefined ? "" : ` with WORKERS=${options.workers}`}, LOG_LEVEL=warn, relay publishing to Kafka
+- Service: \`node ${[...options.nodeArgs, "dist/src/main.js"].join(" ")}\` with LOG_LEVEL=warn${Object.entries(options.serviceEnv).map(([k, v]) => `, ${k}=${v}`).join("")}${options.workers === undefined ? "" : `, WORKERS=${options.workers}`}, relay publishing to Kafka
 
 The load generator, the service, PostgreSQL and Kafka share this machine's cores: the figures are for
 the machine as a whole, not for the service alone.
@@ -593,10 +645,12 @@ the machine as a whole, not for the service alone.
 
 - **Ceiling**: \`${results.ceiling?.command ?? "pgbench"}\` for ${options.durationS} s on a database
   of its own, migrated like the service's. The script is the service's registration statement
-  (\`INSERT_DEVICE\` of \`src/db/device-repository.ts\`: device row, credential row and outbox row in one
-  statement) with random hardware ids, prepared, autocommit, as node-postgres sends it.
+  (\`INSERT_DEVICES\` of \`src/db/device-repository.ts\`: device row, credential row and outbox row in one
+  statement) with one registration per transaction, random hardware ids, prepared, autocommit, as
+  node-postgres sends it. The service batches concurrent registrations into one such statement, so
+  it can pass this ceiling.
 - **Loads**: ${options.concurrency} calls in flight (closed loop) for ${options.durationS} s after a
-  ${options.warmupS} s warm-up, over gRPC (\`@grpc/grpc-js\`, one HTTP/2 connection), Connect JSON
+  ${options.warmupS} s warm-up, over gRPC (\`@grpc/grpc-js\`, ${options.grpcConnections} HTTP/2 connections), Connect JSON
   (connect-node over HTTP/1.1 keep-alive) and REST (\`POST /api/v1/devices\`, HTTP/1.1 keep-alive).
   Latency is per call, from send to complete reply. RSS is the peak of the service's processes,
   sampled every 200 ms; CPU is from /proc, in cores used on average.

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { INSERT_DEVICE } from "../../src/db/device-repository.js";
+import { INSERT_DEVICES } from "../../src/db/device-repository.js";
 
 const run = promisify(execFile);
 
@@ -18,8 +18,9 @@ export interface PgbenchResult {
 }
 
 /**
- * pgbench's value for each parameter of INSERT_DEVICE, as the service would bind it for a manual
- * registration with a name, a hardware_id and nothing else. Ids and the secret hash are random per
+ * pgbench's value for each parameter of INSERT_DEVICES (each an array of one element: one
+ * registration per transaction), as the service would bind it for a manual registration with a
+ * name, a hardware_id and nothing else. Ids and the secret hash are random per
  * transaction (computed by the server, as the service computes them in Node); `:hw` is a random
  * hardware_id; `:tenant` and `:payload` (a real device.registered event) are fixed for the run.
  * With -M prepared every `:variable` goes to the server as a bound parameter, as node-postgres does.
@@ -30,7 +31,7 @@ const PARAMETERS: Readonly<Record<number, string>> = {
   3: "('bench-' || :hw)",
   4: "('bench-' || :hw)",
   5: "'registered'",
-  6: "'{}'",
+  6: "'[]'",
   7: "'{}'",
   8: "0",
   9: "NULL",
@@ -59,10 +60,10 @@ const PARAMETERS: Readonly<Record<number, string>> = {
 
 /** The pgbench script of one registration: the service's statement with its parameters bound as above. */
 export function registrationScript(): string {
-  const sql = INSERT_DEVICE.replace(/\$(\d+)/g, (_, n: string) => {
+  const sql = INSERT_DEVICES.replace(/\$(\d+)/g, (_: string, n: string) => {
     const value = PARAMETERS[Number(n)];
-    if (value === undefined) throw new Error(`INSERT_DEVICE has a parameter $${n} the pgbench script does not know`);
-    return value;
+    if (value === undefined) throw new Error(`INSERT_DEVICES has a parameter $${n} the pgbench script does not know`);
+    return `ARRAY[${value}]`;
   });
   // pgbench ends a command at a newline unless the line is continued: one statement, one line.
   return `\\set hw random(1, 9000000000000000000)\n${sql.replace(/\s+/g, " ").trim()};\n`;
