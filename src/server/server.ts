@@ -11,6 +11,7 @@ import type { ReadinessReport } from "../health/readiness.js";
 import { createInProcessTransport, createRestHandler } from "../rest/index.js";
 import { peerContextValues } from "./client-address.js";
 import { createCors } from "./cors.js";
+import { encodeGrpcMessageAsSpecified } from "./grpc-message-encoding.js";
 import { createCleartextListener } from "./protocol-sniffing.js";
 
 /** Everything the HTTP server is built from. */
@@ -83,6 +84,7 @@ export function createServer(options: ServerOptions): Server {
   const openApi = JSON.stringify(options.openApiDocument);
   const api = withRequestLog(options.requestLogger, (req, res) => {
     if (cors(req, res)) return;
+    encodeGrpcMessageAsSpecified(req, res);
     if (req.method === "GET" && req.url?.split("?", 1)[0] === "/api/v1/openapi.json") return sendJson(res, openApi);
     connect(req, res);
   });

@@ -128,9 +128,7 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
         (err) => {
           const e = err as ServiceError;
           if (typeof e.code !== "number") throw err;
-          // connect-node sends grpc-message through encodeURIComponent and grpc-js reads it with
-          // decodeURI, which leaves reserved characters such as ':' escaped.
-          return { code: GrpcStatus[e.code], message: decodeURIComponent(e.details) };
+          return { code: GrpcStatus[e.code], message: e.details };
         },
       ),
     };

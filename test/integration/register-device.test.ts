@@ -119,6 +119,18 @@ describe("RegisterDevice", () => {
         code: GrpcStatus.ALREADY_EXISTS,
         details: 'device with hardware_id "HW-GRPC-1" already exists in this tenant',
       } satisfies Partial<ServiceError>);
+      // grpc-message reaches grpc-js intact: reserved URI characters, '%' and UTF-8 included.
+      const odd = create(RegisterDeviceRequestSchema, { name: "odd", hardwareId: "HW-ß-100%/a:b;c,d#e" });
+      await client.call(DeviceRegistryService.method.registerDevice, odd, metadata);
+      await expect(client.call(DeviceRegistryService.method.registerDevice, odd, metadata)).rejects.toMatchObject({
+        code: GrpcStatus.ALREADY_EXISTS,
+        details: 'device with hardware_id "HW-ß-100%/a:b;c,d#e" already exists in this tenant',
+      });
+      const badProfile = create(RegisterDeviceRequestSchema, { name: "n", hardwareId: "HW-GRPC-2", profileId: "no spaces" });
+      await expect(client.call(DeviceRegistryService.method.registerDevice, badProfile, metadata)).rejects.toMatchObject({
+        code: GrpcStatus.INVALID_ARGUMENT,
+        details: "profile_id: must be 1 to 63 letters, digits, '_', '.' or '-', starting with a letter or digit",
+      });
     } finally {
       client.close();
     }

@@ -61,8 +61,7 @@ export function grpcFactoryApi(address: string, adminToken: string): FactoryApi 
     } catch (err) {
       const e = err as ServiceError;
       if (typeof e.code !== "number") throw err;
-      // grpc-js undoes the grpc-message percent-encoding with decodeURI, which leaves ":" and ";" encoded.
-      return { error: { code: GrpcStatus[e.code], message: decodeURIComponent(e.details) } };
+      return { error: { code: GrpcStatus[e.code], message: e.details } };
     }
   }
   const r = DeviceRegistryService.method;
