@@ -243,9 +243,16 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Kafka cluster ids are 16 random bytes, base64url without padding. */
+/**
+ * Kafka cluster ids are 16 random bytes, base64url without padding. Like Kafka's own
+ * Uuid.randomUuid, draw again when the id starts with '-': `kafka-storage format --cluster-id`
+ * would read it as an option.
+ */
 function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function tailOf(file: string, lines: number): string {
