@@ -82,6 +82,13 @@ export function repoRoot(): string {
   }
 }
 
+/** The node options `npm start` runs the service with (from package.json), so the benches run it the same way. */
+export function serviceNodeOptions(): string[] {
+  const scripts = (JSON.parse(readFileSync(path.join(repoRoot(), "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts;
+  const match = /\bnode((?:\s+--\S+)*)\s+dist\/src\/main\.js/.exec(scripts?.["start"] ?? "");
+  return (match?.[1] ?? "").split(/\s+/).filter(Boolean);
+}
+
 /** dist/src/main.js of the repository, which `npm run build` writes. */
 export function serviceMainJs(): string {
   const mainJs = path.join(repoRoot(), "dist", "src", "main.js");

@@ -5,7 +5,8 @@
  *
  *   PostgreSQL  DATABASE_URL (an admin URL; the bench creates its own databases), else embedded
  *   Kafka       KAFKA_BROKERS, else a single-node Apache Kafka from test/kafka
- *   service     `node dist/src/main.js` as its own process, relaying events to Kafka, LOG_LEVEL=warn
+ *   service     `node dist/src/main.js` with the node options of `npm start`, as its own process,
+ *               relaying events to Kafka, default log level (one JSON line per request)
  *
  *  1. ceiling       pgbench running the service's own registration statement (device + credential
  *                   + outbox row), random hardware ids, at the same concurrency: tx/s
@@ -41,7 +42,7 @@ import { IMPORT_MAX_ENTRIES } from "../../src/domain/import-service.js";
 import { createGrpcJsClient, type GrpcJsUnary } from "../support/grpc-js-client.js";
 import { createTestKeys } from "../support/test-keys.js";
 import { startBenchService, type BenchService } from "./bench-service.js";
-import { Cleanup, createDatabase, elapsedMs, progress, repoRoot, serviceMainJs, startStack, tempDir, type Stack } from "./bench-stack.js";
+import { Cleanup, createDatabase, elapsedMs, progress, repoRoot, serviceMainJs, serviceNodeOptions, startStack, tempDir, type Stack } from "./bench-stack.js";
 import { runClosedLoop, type LoadResult } from "./closed-loop-load.js";
 import { cpuSnapshot, cpuUsage, type CpuUsage } from "./cpu.js";
 import type { PhaseAFigures } from "./events-bench.js";
@@ -69,7 +70,6 @@ interface Options {
   readonly rotations: number;
   readonly eventsRate: number;
   readonly eventsDurationS: number;
-  readonly workers: number | undefined;
   readonly phases: ReadonlySet<Phase>;
   readonly cpuProfDir: string | undefined;
   /** Extra node options of the service process. */
@@ -89,7 +89,6 @@ const USAGE = `usage: npm run bench -- [options]
   --rotations <n>      credentials rotated after the AuthenticateDevice load (default 200; smoke 20)
   --events-rate <n>    registrations/s of the events latency phase (default 1000; smoke 200)
   --events-duration <s> length of the events phase (default 20; smoke 3)
-  --workers <n>        WORKERS of the service (default: the service's default)
   --phases <list>      some of ${PHASES.join(",")} (default: all)
   --cpu-prof <dir>     write a V8 CPU profile of the service into <dir>
   --node-args=<args>   extra node options of the service (e.g. --node-args=--max-semi-space-size=8)
@@ -120,7 +119,6 @@ function parseOptions(argv: readonly string[]): Options {
       rotations: { type: "string" },
       "events-rate": { type: "string" },
       "events-duration": { type: "string" },
-      workers: { type: "string" },
       phases: { type: "string" },
       "cpu-prof": { type: "string" },
       "node-args": { type: "string" },
@@ -161,7 +159,6 @@ function parseOptions(argv: readonly string[]): Options {
     rotations: num("rotations", values.rotations, smoke ? 20 : 200, 1, 100_000, true),
     eventsRate: num("events-rate", values["events-rate"], smoke ? 200 : 1000, 1, 100_000),
     eventsDurationS: num("events-duration", values["events-duration"], smoke ? 3 : 20, 0.1, 3600),
-    workers: values.workers === undefined ? undefined : num("workers", values.workers, 1, 1, 256, true),
     phases,
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
     nodeArgs: (values["node-args"] ?? "").split(" ").filter(Boolean),
@@ -238,17 +235,15 @@ async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
   progress("starting the service");
   const service = await startBenchService({
     mainJs,
-    nodeArgs: [...options.nodeArgs, ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
+    nodeArgs: [...serviceNodeOptions(), ...options.nodeArgs, ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
     env: {
       DATABASE_URL: db.url,
       AUTH_JWKS: keys.jwksPath,
       DATA_DIR: path.join(workDir, "service"),
-      LOG_LEVEL: "warn",
       KAFKA_BROKERS: stack.brokers.join(","),
       KAFKA_TOPIC: topic,
       // Every claim comes from 127.0.0.1, like a factory batch behind one NAT address: lift that limit.
       CLAIM_RATE_LIMIT_PER_ADDRESS: "1000000000",
-      ...(options.workers === undefined ? {} : { WORKERS: String(options.workers) }),
       ...options.serviceEnv,
     },
   });
@@ -636,7 +631,7 @@ Written by \`npm run bench${options.smoke ? " -- --smoke" : ""}\` on ${new Date(
 - Node.js ${process.version} (service and load generator)
 - PostgreSQL ${bench?.stack.postgresVersion ?? "n/a"}; ${results.ceiling?.version ?? "pgbench n/a"}
 - Kafka: ${bench?.stack.kafkaVersion ?? "n/a"}
-- Service: \`node ${[...options.nodeArgs, "dist/src/main.js"].join(" ")}\` with LOG_LEVEL=warn${Object.entries(options.serviceEnv).map(([k, v]) => `, ${k}=${v}`).join("")}${options.workers === undefined ? "" : `, WORKERS=${options.workers}`}, relay publishing to Kafka
+- Service: \`node ${[...serviceNodeOptions(), ...options.nodeArgs, "dist/src/main.js"].join(" ")}\` (as \`npm start\` runs it), default log level (a JSON line per request)${Object.entries(options.serviceEnv).map(([k, v]) => `, ${k}=${v}`).join("")}, relay publishing to Kafka
 
 The load generator, the service, PostgreSQL and Kafka share this machine's cores: the figures are for
 the machine as a whole, not for the service alone.

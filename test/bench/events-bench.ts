@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import type pg from "pg";
 import { createTestKeys } from "../support/test-keys.js";
 import { startBenchService, type BenchService } from "./bench-service.js";
-import { Cleanup, createDatabase, elapsedMs, progress, serviceMainJs, startStack, tempDir, type Stack } from "./bench-stack.js";
+import { Cleanup, createDatabase, elapsedMs, progress, serviceMainJs, serviceNodeOptions, startStack, tempDir, type Stack } from "./bench-stack.js";
 import { cpuSnapshot, cpuUsage, type CpuGroup, type CpuUsage } from "./cpu.js";
 import { closedLoop, openLoop, RegistrationClient, type OpenLoopResult, type Registration } from "./http-load.js";
 import { formatDistribution, formatMs, Samples } from "./percentiles.js";
@@ -198,7 +198,7 @@ async function startService(bench: Bench, label: string, databaseUrl: string, to
     : [];
   const service = await startBenchService({
     mainJs: bench.mainJs,
-    nodeArgs: profile,
+    nodeArgs: [...serviceNodeOptions(), ...profile],
     env: {
       DATABASE_URL: databaseUrl,
       KAFKA_TOPIC: topic,
