@@ -105,5 +105,9 @@ export async function lockClaimByKey(client: pg.ClientBase, keyHash: Buffer): Pr
 
 /** Records the device a claim created. */
 export async function setClaimDevice(client: pg.ClientBase, claimId: string, deviceId: string): Promise<void> {
-  await client.query(`UPDATE device_claims SET device_id = $2::uuid WHERE claim_id = $1::uuid`, [claimId, deviceId]);
+  await client.query({
+    name: "set-claim-device",
+    text: `UPDATE device_claims SET device_id = $2::uuid WHERE claim_id = $1::uuid`,
+    values: [claimId, deviceId],
+  });
 }

@@ -3,39 +3,43 @@ import type { Device } from "../domain/device.js";
 import { deviceFromRow, deviceWriteError, jsonOrNull, type NewCredential } from "./device-repository.js";
 
 // Changes to an existing device run inside a transaction that first locks the device row, so a
-// device's outbox events are written in the order its changes commit.
+// device's outbox events are written in the order its changes commit. Every statement is named
+// (prepared once per connection): PostgreSQL parses and plans it once, not on every call.
 
 /** Locks and returns the device, or undefined when the tenant has no such device. */
 export async function lockDevice(client: pg.ClientBase, tenantId: string, deviceId: string): Promise<Device | undefined> {
-  const result = await client.query(`SELECT * FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid FOR UPDATE`, [
-    tenantId,
-    deviceId,
-  ]);
+  const result = await client.query({
+    name: "lock-device",
+    text: `SELECT * FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid FOR UPDATE`,
+    values: [tenantId, deviceId],
+  });
   return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
 }
 
 /** Locks and returns the tenant's device with this hardware_id, or undefined. */
 export async function lockDeviceByHardwareId(client: pg.ClientBase, tenantId: string, hardwareId: string): Promise<Device | undefined> {
-  const result = await client.query(`SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text FOR UPDATE`, [
-    tenantId,
-    hardwareId,
-  ]);
+  const result = await client.query({
+    name: "lock-device-by-hardware-id",
+    text: `SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text FOR UPDATE`,
+    values: [tenantId, hardwareId],
+  });
   return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
 }
 
 /** Writes every mutable column of a locked device and bumps its version; returns the stored row. */
 export async function writeDevice(client: pg.ClientBase, device: Device): Promise<Device> {
-  const result = await client.query(
-    `UPDATE devices SET name = $3::text, status = $4::text, groups = $5::text[], tags = $6::jsonb, anchor_mode = $7::smallint,
+  const result = await client.query({
+    name: "write-device",
+    text: `UPDATE devices SET name = $3::text, status = $4::text, groups = $5::text[], tags = $6::jsonb, anchor_mode = $7::smallint,
        profile_id = $8::text, gateway_id = $9::uuid, firmware = $10::text, meta = $11::jsonb, config = $12::jsonb,
        sub_model = $13::text, updated_at = $14::timestamptz, version = version + 1
      WHERE tenant_id = $1::uuid AND device_id = $2::uuid RETURNING *`,
-    [
+    values: [
       device.tenantId, device.deviceId, device.name, device.status, device.groups, JSON.stringify(device.tags), device.anchorMode,
       device.profileId, device.gatewayId, device.firmware, JSON.stringify(device.meta), jsonOrNull(device.config), device.subModel,
       device.updatedAt,
     ],
-  ).catch((err: unknown) => {
+  }).catch((err: unknown) => {
     throw deviceWriteError(err, device);
   });
   return deviceFromRow(result.rows[0]);
@@ -43,39 +47,43 @@ export async function writeDevice(client: pg.ClientBase, device: Device): Promis
 
 /** Whether `ancestorId` is `deviceId` itself or one of the gateways above it. */
 export async function isSelfOrAncestor(client: pg.ClientBase, tenantId: string, deviceId: string, ancestorId: string): Promise<boolean> {
-  const result = await client.query(
-    `WITH RECURSIVE chain(device_id, gateway_id) AS (
+  const result = await client.query({
+    name: "is-self-or-ancestor",
+    text: `WITH RECURSIVE chain(device_id, gateway_id) AS (
        SELECT device_id, gateway_id FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid
        UNION
        SELECT d.device_id, d.gateway_id FROM devices d JOIN chain c ON d.device_id = c.gateway_id WHERE d.tenant_id = $1::uuid)
      SELECT EXISTS (SELECT 1 FROM chain WHERE device_id = $3::uuid) AS found`,
-    [tenantId, deviceId, ancestorId],
-  );
+    values: [tenantId, deviceId, ancestorId],
+  });
   return result.rows[0].found === true;
 }
 
 /** Deletes a device and every device below it (children of children too); returns them, the device first. */
 export async function deleteDeviceTree(client: pg.ClientBase, tenantId: string, deviceId: string): Promise<Device[]> {
-  const result = await client.query(
-    `WITH RECURSIVE tree(device_id, depth) AS (
+  const result = await client.query({
+    name: "delete-device-tree",
+    text: `WITH RECURSIVE tree(device_id, depth) AS (
        SELECT device_id, 0 FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid
        UNION
        SELECT d.device_id, t.depth + 1 FROM devices d JOIN tree t ON d.gateway_id = t.device_id WHERE d.tenant_id = $1::uuid)
      DELETE FROM devices d USING tree t WHERE d.device_id = t.device_id RETURNING d.*, t.depth`,
-    [tenantId, deviceId],
-  );
+    values: [tenantId, deviceId],
+  });
   return result.rows.sort((a, b) => a.depth - b.depth).map(deviceFromRow);
 }
 
 /** Revokes the device's live credentials and stores a new one. */
 export async function replaceCredential(client: pg.ClientBase, deviceId: string, credential: NewCredential, now: Date): Promise<void> {
-  await client.query(`UPDATE device_credentials SET revoked_at = $2::timestamptz WHERE device_id = $1::uuid AND revoked_at IS NULL`, [
-    deviceId,
-    now,
-  ]);
-  await client.query(
-    `INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at, certificate_serial, not_after)
+  await client.query({
+    name: "revoke-credentials",
+    text: `UPDATE device_credentials SET revoked_at = $2::timestamptz WHERE device_id = $1::uuid AND revoked_at IS NULL`,
+    values: [deviceId, now],
+  });
+  await client.query({
+    name: "insert-credential",
+    text: `INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at, certificate_serial, not_after)
      VALUES ($1::uuid, $2::uuid, $3::text, $4::bytea, $5::timestamptz, $6::text, $7::timestamptz)`,
-    [credential.credentialId, deviceId, credential.kind, credential.secretHash, now, credential.certificate?.serial ?? null, credential.certificate?.notAfter ?? null],
-  );
+    values: [credential.credentialId, deviceId, credential.kind, credential.secretHash, now, credential.certificate?.serial ?? null, credential.certificate?.notAfter ?? null],
+  });
 }

@@ -71,10 +71,11 @@ export async function deletePublished(db: Queryable, retentionMs: number, limit:
 /** Writes events to the outbox; call it inside the transaction of the change they describe. */
 export async function insertOutboxEvents(db: Queryable, events: readonly OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db.query(
-    `INSERT INTO outbox (event_id, event_type, tenant_id, subject, payload, occurred_at)
+  await db.query({
+    name: "insert-outbox-events",
+    text: `INSERT INTO outbox (event_id, event_type, tenant_id, subject, payload, occurred_at)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::json[], $6::timestamptz[])`,
-    [
+    values: [
       events.map((e) => e.eventId),
       events.map((e) => e.type),
       events.map((e) => e.tenantId),
@@ -82,5 +83,5 @@ export async function insertOutboxEvents(db: Queryable, events: readonly OutboxE
       events.map((e) => e.payload),
       events.map((e) => e.occurredAt),
     ],
-  );
+  });
 }
