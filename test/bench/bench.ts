@@ -666,6 +666,18 @@ ${table.map((r) => `| ${md(r.figure)} | ${md(r.value)} | ${r.ratio} | ${md(r.tar
 ${results.failures.length > 0 ? `\nPhases that could not run: ${results.failures.map(md).join("; ")}\n` : ""}`;
 }
 
+/** The hand-written "## Findings" section of an earlier report, which a new run keeps. */
+function keptFindings(file: string): string {
+  let previous: string;
+  try {
+    previous = readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+  const at = previous.indexOf("\n## Findings");
+  return at < 0 ? "" : previous.slice(at);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -728,7 +740,7 @@ async function main(): Promise<number> {
       if (results.failures.length > 0) process.stderr.write(`service log (last lines):\n${bench.service.logs.slice(-20).join("\n")}\n`);
       process.stdout.write(`\ndevice-registry bench${options.smoke ? " (--smoke: figures mean nothing)" : ""}: ${machine().join("; ")}, Node ${process.version}\n`);
       process.stdout.write(`${textTable(rows(results, options))}\n`);
-      writeFileSync(options.out, markdown(results, options, bench));
+      writeFileSync(options.out, markdown(results, options, bench) + keptFindings(options.out));
       process.stdout.write(`\nwritten to ${options.out} (total ${formatMs(elapsedMs())})\n`);
     }
     await cleanup.all();
