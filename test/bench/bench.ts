@@ -19,7 +19,7 @@
  *
  * It prints a table (each throughput also as a ratio to the pgbench ceiling) and writes it with the
  * machine, versions and method to BENCHMARKS.md. It never fails on a figure: it exits non-zero only
- * when it cannot run.
+ * when it, or one of its phases, cannot run (the other phases still run and are reported).
  */
 import { create, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -705,7 +705,7 @@ async function main(): Promise<number> {
 
   const results: Results = { failures: [] };
   let bench: Bench | undefined;
-  // A phase that fails is reported and the others still run: the bench fails only when it cannot start.
+  // A phase that cannot run is reported and the others still run.
   const phase = async <T>(name: Phase, work: () => Promise<T>): Promise<T | undefined> => {
     if (!options.phases.has(name) || aborted()) return undefined;
     try {
@@ -745,7 +745,8 @@ async function main(): Promise<number> {
     }
     await cleanup.all();
   }
-  return 0;
+  // A figure never fails the bench; a phase that could not run does.
+  return results.failures.length === 0 ? 0 : 1;
 }
 
 process.exit(await main());
