@@ -21,6 +21,9 @@ export async function loadOrCreateDevKey(dataDir: string): Promise<DevKey> {
   const dir = path.join(dataDir, "auth");
   const keyPath = path.join(dir, "dev-key.json");
   const jwksPath = path.join(dir, "dev-jwks.json");
+  // Only this folder is private: the data folder stays traversable, since as root the embedded
+  // PostgreSQL runs as another user below it.
+  await mkdir(dataDir, { recursive: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   let jwk = await readPrivateJwk(keyPath);

@@ -27,6 +27,9 @@ export async function loadOrCreateDevCa(dataDir: string): Promise<DevCa> {
   const dir = path.join(dataDir, "ca");
   const bundlePath = path.join(dir, "dev-ca.pem");
   const certPath = path.join(dir, "dev-ca-cert.pem");
+  // Only this folder is private: the data folder stays traversable, since as root the embedded
+  // PostgreSQL runs as another user below it.
+  await mkdir(dataDir, { recursive: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   let bundle = await readFile(bundlePath, "utf8").catch((err: NodeJS.ErrnoException) => {
