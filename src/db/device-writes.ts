@@ -73,6 +73,16 @@ export async function deleteDeviceTree(client: pg.ClientBase, tenantId: string, 
   return result.rows.sort((a, b) => a.depth - b.depth).map(deviceFromRow);
 }
 
+/** Whether the device was ever given a credential (children registered by their gateway never are). */
+export async function hasHadCredential(client: pg.ClientBase, deviceId: string): Promise<boolean> {
+  const result = await client.query({
+    name: "has-had-credential",
+    text: `SELECT EXISTS (SELECT 1 FROM device_credentials WHERE device_id = $1::uuid) AS had`,
+    values: [deviceId],
+  });
+  return result.rows[0].had === true;
+}
+
 /** Revokes the device's live credentials and stores a new one. */
 export async function replaceCredential(client: pg.ClientBase, deviceId: string, credential: NewCredential, now: Date): Promise<void> {
   await client.query({

@@ -2,14 +2,14 @@ import { randomUUID } from "node:crypto";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
 import type pg from "pg";
 import type { DeviceCursor, DeviceRepository } from "../db/device-repository.js";
-import { deleteDeviceTree, isSelfOrAncestor, lockDevice, replaceCredential, writeDevice } from "../db/device-writes.js";
+import { deleteDeviceTree, hasHadCredential, isSelfOrAncestor, lockDevice, replaceCredential, writeDevice } from "../db/device-writes.js";
 import { insertOutboxEvents } from "../db/outbox-repository.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
 import { credentialRotated, deviceDeleted, deviceRegistered, deviceUpdated } from "../events/device-events.js";
 import { applyProfile } from "./apply-profile.js";
 import { assignHub, type Hub } from "./hub-pool.js";
 import { etagOf, type Device, type DeviceSpec } from "./device.js";
-import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
+import { AlreadyExistsError, EtagMismatchError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import { credentialTypeOf, type CredentialIssuer, type CredentialSecrets, type IssuedCredential } from "./credential-issuer.js";
 import { deviceFilter, deviceId, deviceStatus, validateSpec, type DeviceFilterInput } from "./validate-device.js";
@@ -153,13 +153,17 @@ export class DeviceService {
 
   /**
    * Issues a new credential of the type the device's profile calls for now and revokes the old one
-   * in one transaction; the credential is returned only here.
+   * in one transaction; the credential is returned only here. A child its gateway registered has
+   * none to rotate while it stays under a gateway; one detached from it gets its first here.
    */
   async rotateCredential(actor: Actor, id: string, csr: string): Promise<{ device: Device; credential: CredentialSecrets }> {
     const target = deviceId("device_id", id);
     return this.devices.transaction(async (client) => {
       const device = await lockDevice(client, actor.tenantId, target);
       if (!device) throw notFound(id);
+      if (device.gatewayId !== null && !(await hasHadCredential(client, device.deviceId))) {
+        throw new FailedPreconditionError(`device "${device.deviceId}" connects through its gateway and holds no credential of its own`);
+      }
       const now = this.now();
       const credential = await this.issueCredential(device, csr, now);
       await replaceCredential(client, device.deviceId, credential.stored, now);

@@ -64,6 +64,28 @@ describe("device-facing calls authenticated by the device's api_key", () => {
     expect((await call("GET", `/api/v1/devices/${gateway.device_id}`, `Bearer ${gateway.api_key}`)).status).toBe(401);
   });
 
+  test("a child its gateway registered has no credential to rotate; detached from the gateway it gets its first", async () => {
+    const [child] = (await call("POST", `/api/v1/devices/${gateway.device_id}/children`, gateway.api_key, { children: [{ hardware_id: "HW-CHILD-ROT" }] })).body["results"];
+    const rotate = () => call("POST", `/api/v1/devices/${child.device_id}:rotateCredential`, `Bearer ${admin}`, {});
+    const credentials = async () => (await service.db.pool.query("SELECT count(*)::int AS n FROM device_credentials WHERE device_id = $1", [child.device_id])).rows[0].n;
+    const rotations = async () => (await service.db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE subject = $1 AND event_type = 'device.credential_rotated'", [child.device_id])).rows[0].n;
+
+    expect(await rotate()).toEqual({
+      status: 400,
+      body: { code: "FAILED_PRECONDITION", message: `device "${child.device_id}" connects through its gateway and holds no credential of its own` },
+    });
+    expect(await credentials()).toBe(0);
+    expect(await rotations()).toBe(0);
+
+    expect((await call("PATCH", `/api/v1/devices/${child.device_id}?update_mask=gateway_id`, `Bearer ${admin}`, {})).status).toBe(200);
+    const issued = await rotate();
+    expect(issued.status).toBe(200);
+    expect(issued.body["api_key"]).toMatch(/^sk_live_/);
+    expect(await credentials()).toBe(1);
+    expect(await rotations()).toBe(1);
+    expect((await call("GET", `/api/v1/devices/${child.device_id}/config`, issued.body["api_key"])).status).toBe(200);
+  });
+
   test("after rotation and deletion the old key answers 401 Not authorized", async () => {
     const device = (await call("POST", "/api/v1/devices", `Bearer ${admin}`, { name: "d", hardware_id: "HW-GONE" })).body;
     const path = `/api/v1/devices/${device["device_id"]}/config`;

@@ -776,7 +776,8 @@ export const DeviceRegistryService: GenService<{
     output: typeof EmptySchema;
   },
   /**
-   * Issues a new api_key (returned only here) and revokes the old one at once.
+   * Issues a new api_key (returned only here) and revokes the old one at once. A child its gateway
+   * registered holds no credential while under a gateway: FAILED_PRECONDITION.
    *
    * @generated from rpc deviceregistry.v1.DeviceRegistryService.RotateDeviceCredential
    */
