@@ -10,6 +10,8 @@
  *
  *  1. ceiling       pgbench running the service's own registration statement (device + credential
  *                   + outbox row), random hardware ids, at the same concurrency: tx/s
+ *     framework     the same gRPC load on an AuthenticateDevice that does no work, served by
+ *                   connect-node like the service (empty-service.ts): what the stack allows here
  *  2. register      RegisterDevice over gRPC (@grpc/grpc-js), Connect JSON and REST, closed loop
  *  3. import        ImportDevices of --import entries, 10,000 per call: rows/s
  *     claim         ClaimDevice with the imported claim keys
@@ -55,7 +57,7 @@ import { deleteTopics } from "./timed-consumer.js";
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const PHASES = ["ceiling", "register", "import", "claim", "authenticate", "events"] as const;
+const PHASES = ["ceiling", "framework", "register", "import", "claim", "authenticate", "events"] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Options {
@@ -271,7 +273,13 @@ interface Measured {
 }
 
 /** A warm-up run (not counted), then the measured run. */
-async function measure(bench: Bench, label: string, call: (index: number) => Promise<void | false>, errorKind: (err: unknown) => string): Promise<Measured> {
+async function measure(
+  bench: Bench,
+  label: string,
+  call: (index: number) => Promise<void | false>,
+  errorKind: (err: unknown) => string,
+  servicePid = bench.service.pid,
+): Promise<Measured> {
   const o = bench.options;
   progress(`${label}: warm-up ${o.warmupS} s, then ${o.durationS} s at ${o.concurrency} in flight`);
   let offset = 0;
@@ -279,10 +287,10 @@ async function measure(bench: Bench, label: string, call: (index: number) => Pro
     const warm = await runClosedLoop({ durationMs: o.warmupS * 1000, concurrency: o.concurrency, call, errorKind, aborted });
     offset = warm.calls + o.concurrency;
   }
-  const tree = processTree(bench.service.pid);
+  const tree = processTree(servicePid);
   const postgres = bench.stack.postgresPid === undefined ? undefined : processTree(bench.stack.postgresPid);
   const broker = bench.stack.broker?.pid;
-  const rss = sampleResidentPeak(bench.service.pid);
+  const rss = sampleResidentPeak(servicePid);
   const before = cpuSnapshot();
   const load = await runClosedLoop({ durationMs: o.durationS * 1000, concurrency: o.concurrency, call: (i) => call(offset + i), errorKind, aborted });
   const cpu = cpuUsage(before, cpuSnapshot(), [
@@ -333,6 +341,34 @@ async function ceiling(bench: Bench): Promise<PgbenchResult> {
     clients: bench.options.concurrency,
     durationS: bench.options.durationS,
   });
+}
+
+/** The service's AuthenticateDevice load, on the empty AuthenticateDevice of empty-service.ts. */
+async function framework(bench: Bench): Promise<Measured> {
+  progress("framework: starting an empty AuthenticateDevice on connect-node");
+  const empty = await startBenchService({
+    mainJs: path.join(path.dirname(fileURLToPath(import.meta.url)), "empty-service.js"),
+    nodeArgs: serviceNodeOptions(),
+    env: {},
+  });
+  bench.cleanup.add("empty service", () => empty.stop());
+  const clients = grpcClients(DeviceAuthService, `127.0.0.1:${empty.port}`, bench.options.grpcConnections);
+  try {
+    const request = create(authenticateMethod.input, { deviceId: randomUUID(), apiKey: `sk_live_${randomBytes(32).toString("base64url")}` });
+    return await measure(
+      bench,
+      "empty AuthenticateDevice gRPC",
+      async (i) => {
+        const reply = await clients.at(i).call(authenticateMethod, request, bench.hub);
+        if (reply.deviceId !== request.deviceId) throw new Error("another device's identity");
+      },
+      grpcErrorKind,
+      empty.pid,
+    );
+  } finally {
+    clients.close();
+    await empty.stop();
+  }
 }
 
 interface RegisterResults {
@@ -502,6 +538,7 @@ async function events(bench: Bench): Promise<PhaseAFigures> {
 
 interface Results {
   ceiling?: PgbenchResult | undefined;
+  framework?: Measured | undefined;
   register?: RegisterResults | undefined;
   import?: ImportResults | undefined;
   claim?: Measured | undefined;
@@ -562,11 +599,13 @@ function rows(results: Results, options: Options): Row[] {
       target === undefined
         ? ""
         : `>= ${target.rate.toLocaleString("en-US")}/s${target.ratio === undefined ? "" : `, >= ${target.ratio} of ceiling`}, p99 <= ${target.p99} ms, 0 errors${target.rssMb === undefined ? "" : `, RSS <= ${target.rssMb} MB`}: ${met}`;
-    out.push({ figure: `${name}: throughput`, value: perSecond(m.load.rate), ratio: ratio(m.load.rate), target: targetText, notes: `${m.load.ok} ok in ${formatMs(m.load.elapsedMs)}` });
+    const ofEmpty = name.endsWith("gRPC") && m !== results.framework && results.framework ? `; ${(m.load.rate / results.framework.load.rate).toFixed(2)} of the empty handler's` : "";
+    out.push({ figure: `${name}: throughput`, value: perSecond(m.load.rate), ratio: ratio(m.load.rate), target: targetText, notes: `${m.load.ok} ok in ${formatMs(m.load.elapsedMs)}${ofEmpty}` });
     out.push({ figure: `${name}: latency p50 / p90 / p99`, value: [50, 90, 99].map((p) => formatMs(l.percentile(p))).join(" / "), ratio: "", target: "", notes: `max ${formatMs(l.max)}` });
     out.push({ figure: `${name}: errors`, value: errorsText(m.load.errors), ratio: "", target: "", notes: "" });
     out.push({ figure: `${name}: service RSS peak, CPU`, value: mb(m.rssPeakBytes), ratio: "", target: "", notes: cpuText(m.cpu, m.load.rate) });
   };
+  if (results.framework) load("empty AuthenticateDevice gRPC", results.framework);
   const r = results.register;
   if (r) {
     load("RegisterDevice gRPC", r.grpc, { rate: 3000, ratio: 0.25, p99: 25, rssMb: 200 });
@@ -644,6 +683,10 @@ the machine as a whole, not for the service alone.
   statement) with one registration per transaction, random hardware ids, prepared, autocommit, as
   node-postgres sends it. The service batches concurrent registrations into one such statement, so
   it can pass this ceiling.
+- **Framework ceiling**: the AuthenticateDevice load below, on an AuthenticateDevice that does no
+  work (no token check, database, metrics or log line: \`test/bench/empty-service.ts\`), served like
+  the service's (connect-node on node:http2, same listener and node options). No handler on this
+  stack answers faster on this machine; "of the empty handler's" compares a gRPC load with it.
 - **Loads**: ${options.concurrency} calls in flight (closed loop) for ${options.durationS} s after a
   ${options.warmupS} s warm-up, over gRPC (\`@grpc/grpc-js\`, ${options.grpcConnections} HTTP/2 connections), Connect JSON
   (connect-node over HTTP/1.1 keep-alive) and REST (\`POST /api/v1/devices\`, HTTP/1.1 keep-alive).
@@ -690,7 +733,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const cleanup = new Cleanup();
-  const loads = 5 * (options.warmupS + options.durationS);
+  const loads = 6 * (options.warmupS + options.durationS);
   const budgetMs = 300_000 + (loads + options.durationS + options.eventsDurationS + 90) * 1000 + options.importCount * 2;
   let interrupt: (reason: string) => void = () => undefined;
   const interrupted = new Promise<never>((_, reject) => {
@@ -720,6 +763,7 @@ async function main(): Promise<number> {
     bench = await Promise.race([setUp(options, cleanup), interrupted]);
     const b = bench;
     results.ceiling = await phase("ceiling", () => ceiling(b));
+    results.framework = await phase("framework", () => framework(b));
     results.register = await phase("register", () => register(b));
     results.import = await phase("import", () => importDevices(b));
     const claims = results.import?.claims ?? [];
