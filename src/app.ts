@@ -37,7 +37,7 @@ export interface AppDeps {
   readonly metrics?: Metrics | undefined;
   /** This process's outbox relay, whose state readiness reports; undefined without Kafka. */
   readonly relay?: Pick<OutboxRelay, "state"> | undefined;
-  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits">;
+  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
@@ -54,6 +54,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     authenticator: new DeviceAuthenticator(pool),
     claims: new ClaimService(devices, deviceRepository),
     claimLimiter: new ClaimRateLimiter(pool, config.claimRateLimits),
+    trustedProxies: config.trustedProxies,
     children: new ChildService(devices, deviceRepository),
     health,
   });

@@ -1,9 +1,11 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type net from "node:net";
 import type { ClaimRateLimits } from "./db/claim-rate-limiter.js";
 import { parseHubList, type Hub } from "./domain/hub-pool.js";
 import { checkIssuingCa, type IssuingCaPem } from "./pki/issuing-ca.js";
+import { trustedProxyList } from "./server/client-address.js";
 
 /** Service configuration, read once from the environment by {@link loadConfig}. */
 export interface Config {
@@ -39,6 +41,8 @@ export interface Config {
   readonly hubs: readonly Hub[];
   /** ClaimDevice attempts allowed per window, per client address and per claim key. */
   readonly claimRateLimits: ClaimRateLimits;
+  /** Proxies whose x-forwarded-for names the client address (claim limits); empty trusts none. */
+  readonly trustedProxies: net.BlockList;
   /** PEM certificate and key of the CA that signs device certificates; undefined generates a dev CA under dataDir. */
   readonly issuingCa: IssuingCaPem | undefined;
   /** How long a device client certificate is valid, in ms. */
@@ -90,6 +94,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     hubs: hubs(optional(env, "HUBS")),
     claimKeyTtlMs: integer(env, "CLAIM_KEY_TTL_DAYS", 90, 1, 3650) * 86_400_000,
     claimRateLimits: claimRateLimits(env),
+    trustedProxies: trustedProxies(env),
     issuingCa: caCert && caKey ? issuingCa(caCert, caKey) : undefined,
     deviceCertValidityMs: integer(env, "DEVICE_CERT_VALIDITY_DAYS", 365, 1, 3650) * 86_400_000,
   });
@@ -154,6 +159,15 @@ function claimRateLimits(env: Env): ClaimRateLimits {
     perAddress: { points: integer(env, "CLAIM_RATE_LIMIT_PER_ADDRESS", 600, 1, 1_000_000_000), seconds },
     perKey: { points: integer(env, "CLAIM_RATE_LIMIT_PER_KEY", 10, 1, 1_000_000_000), seconds },
   };
+}
+
+/** TRUSTED_PROXIES: comma-separated IP addresses and CIDR ranges of the proxies in front. */
+function trustedProxies(env: Env): net.BlockList {
+  try {
+    return trustedProxyList(list(env, "TRUSTED_PROXIES"));
+  } catch (err) {
+    throw new ConfigError(`TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
 }
 
 function oneOf(env: Env, name: string, fallback: string, allowed: readonly string[]): string {

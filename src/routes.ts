@@ -1,4 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import type net from "node:net";
 import { DeviceAuthService } from "../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { DeviceProvisioningService } from "../gen/deviceregistry/v1/device_provisioning_service_pb.js";
 import { DeviceRegistryService } from "../gen/deviceregistry/v1/device_registry_service_pb.js";
@@ -21,6 +22,7 @@ export interface RouteDeps extends DeviceRegistryDeps {
   readonly authenticator: DeviceAuthenticator;
   readonly claims: ClaimService;
   readonly claimLimiter: ClaimRateLimiter;
+  readonly trustedProxies: net.BlockList;
   readonly children: ChildService;
   readonly health: HealthState;
 }

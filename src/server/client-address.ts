@@ -1,4 +1,5 @@
 import { createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import net from "node:net";
 import type http from "node:http";
 import type http2 from "node:http2";
 
@@ -11,12 +12,44 @@ export function peerContextValues(req: http.IncomingMessage | http2.Http2ServerR
 }
 
 /**
- * The address a call came from. A REST call reaches the handler in-process, with the peer the
- * REST layer appended last to x-forwarded-for; any other x-forwarded-for entry is the client's
- * word and never trusted.
+ * The address a call came from. Each proxy appends to x-forwarded-for the address it received the
+ * request from, so the chain, read from our side, is: the TCP peer (for a REST call, the peer the
+ * REST layer appended last to x-forwarded-for), then x-forwarded-for from right to left. Addresses
+ * of `trustedProxies` are passed over; the first other one is the client. With no trusted proxy
+ * that is the peer, and x-forwarded-for (the client's word) is never believed.
  */
-export function clientAddressOf(context: HandlerContext): string {
-  const address = context.values.get(peerAddressKey) ?? context.requestHeader.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-  // One client over HTTP/1.1 and HTTP/2 appears as 127.0.0.1 and ::ffff:127.0.0.1: count it once.
-  return address ? address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "") : "unknown";
+export function clientAddressOf(context: HandlerContext, trustedProxies: net.BlockList): string {
+  const forwarded = (context.requestHeader.get("x-forwarded-for") ?? "").split(",").map((entry) => normalized(entry.trim())).filter(Boolean);
+  const peer = context.values.get(peerAddressKey);
+  const chain = peer === undefined ? forwarded : [...forwarded, normalized(peer)];
+  let at = chain.length - 1;
+  while (at > 0 && isTrusted(chain[at]!, trustedProxies)) at--;
+  return chain[at] ?? "unknown";
+}
+
+/** One client over IPv4 and IPv6 sockets appears as 127.0.0.1 and ::ffff:127.0.0.1: count it once. */
+function normalized(address: string): string {
+  return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+}
+
+function isTrusted(address: string, trustedProxies: net.BlockList): boolean {
+  const family = net.isIP(address);
+  return family !== 0 && trustedProxies.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+
+/** A BlockList of IP addresses and CIDR ranges ("10.0.0.0/8", "fd00::/8", "192.0.2.7"); throws on a bad entry. */
+export function trustedProxyList(entries: readonly string[]): net.BlockList {
+  const list = new net.BlockList();
+  for (const entry of entries) {
+    const [address = "", prefix, ...rest] = entry.split("/");
+    const family = net.isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    if (family === 0 || rest.length > 0 || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))) {
+      throw new Error(`"${entry}" is not an IP address or a CIDR range`);
+    }
+    const type = family === 4 ? "ipv4" : "ipv6";
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
 }

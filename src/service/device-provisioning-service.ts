@@ -1,4 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type net from "node:net";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
 import type { ClaimRateLimiter } from "../db/claim-rate-limiter.js";
 import type { ChildService } from "../domain/child-service.js";
@@ -13,6 +14,8 @@ import { apiKeyOf } from "./device-credential.js";
 export interface ProvisioningDeps {
   readonly claims: ClaimService;
   readonly claimLimiter: ClaimRateLimiter;
+  /** Proxies whose x-forwarded-for names the client address the claim limits count. */
+  readonly trustedProxies: net.BlockList;
   readonly children: ChildService;
   readonly devices: DeviceService;
   readonly authenticator: DeviceAuthenticator;
@@ -23,7 +26,7 @@ export function createDeviceProvisioningService(deps: ProvisioningDeps): Service
   return {
     async claimDevice(req, context) {
       // Counted before the key is looked at, so guessing keys costs attempts whatever the answer.
-      await deps.claimLimiter.consume(clientAddressOf(context), req.claimKey);
+      await deps.claimLimiter.consume(clientAddressOf(context, deps.trustedProxies), req.claimKey);
       const { device, credential } = await deps.claims.claim(req);
       return {
         deviceId: device.deviceId,

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
+import net from "node:net";
 import { pino } from "pino";
 import { AuthenticateDeviceRequestSchema, DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { createApp } from "../../src/app.js";
@@ -41,7 +42,7 @@ describe("AuthenticateDevice (hubs)", () => {
       logger: pino({ level: "silent" }),
       issuingCa: service.issuingCa,
       config: { corsOrigins: [], maxBodyBytes: 1 << 20, tls: undefined, hubs: [], claimKeyTtlMs: 86_400_000,
-        claimRateLimits: { perAddress: { points: 1_000, seconds: 60 }, perKey: { points: 1_000, seconds: 60 } } },
+        claimRateLimits: { perAddress: { points: 1_000, seconds: 60 }, perKey: { points: 1_000, seconds: 60 } }, trustedProxies: new net.BlockList() },
     });
     const { port } = await server.listen(0, "127.0.0.1");
     replica = { baseUrl: `http://127.0.0.1:${port}`, close: () => server.close(100) };

@@ -43,6 +43,7 @@ describe("process lifecycle", () => {
     ["a JWKS file that is not JSON", { AUTH_JWKS: "/etc/hostname" }, /^startup failed: JWKS file \/etc\/hostname cannot be used: not valid JSON$/],
     ["a DATABASE_URL that is not a URL", { DATABASE_URL: "postgres://u:p@db:notaport/x" }, /^configuration error: DATABASE_URL is not a valid URL$/],
     ["a database that refuses connections", { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" }, /^startup failed: database: connect ECONNREFUSED 127\.0\.0\.1:1$/],
+    ["a trusted proxy that is not an address", { TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal" }, /^configuration error: TRUSTED_PROXIES: "proxy.internal" is not an IP address or a CIDR range$/],
     ["an unreadable hub list file", { HUBS: "/nonexistent/hubs.json" }, /^configuration error: HUBS: cannot read \/nonexistent\/hubs.json \(ENOENT\)$/],
     ["unreadable TLS files", { TLS_CERT: "/nonexistent/tls.crt", TLS_KEY: "/nonexistent/tls.key" }, /^configuration error: TLS_CERT: cannot read \/nonexistent\/tls.crt \(ENOENT\)$/],
     ["a TLS certificate that is not PEM", { TLS_CERT: "/etc/hostname", TLS_KEY: tlsFile("a.key") }, /^configuration error: TLS_CERT: \/etc\/hostname is not a PEM certificate$/],

@@ -1,4 +1,5 @@
 import { mkdtempSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -41,6 +42,8 @@ export async function startTestService(
     hubs?: Hub[];
     /** Claim rate limits; by default too high for any test to reach. */
     claimRateLimits?: ClaimRateLimits;
+    /** Proxies whose x-forwarded-for is believed; none by default. */
+    trustedProxies?: net.BlockList;
     /** Runs as a second replica of this service: same database and token keys, left in place on stop. */
     replicaOf?: TestService;
   } = {},
@@ -69,7 +72,8 @@ export async function startTestService(
     issuingCa,
     metrics,
     config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
-      claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } } },
+      claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } },
+      trustedProxies: options.trustedProxies ?? new net.BlockList() },
   });
   const { port } = await server.listen(0, "127.0.0.1");
   return {
