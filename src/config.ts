@@ -68,6 +68,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if ((caCert === undefined) !== (caKey === undefined)) {
     throw new ConfigError("ISSUING_CA_CERT and ISSUING_CA_KEY must be set together");
   }
+  if (env["ISSUING_CA_KEY_PASSPHRASE"] && caKey === undefined) throw new ConfigError("ISSUING_CA_KEY_PASSPHRASE is set without ISSUING_CA_KEY");
   if (optional(env, "KAFKA_REPLICATION_FACTOR") === "0") throw new ConfigError("KAFKA_REPLICATION_FACTOR must be -1 or at least 1");
   const databaseUrl = optional(env, "DATABASE_URL");
   if (databaseUrl !== undefined) url(databaseUrl, "DATABASE_URL", ["postgres:", "postgresql:"]);
@@ -95,7 +96,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     claimKeyTtlMs: integer(env, "CLAIM_KEY_TTL_DAYS", 90, 1, 3650) * 86_400_000,
     claimRateLimits: claimRateLimits(env),
     trustedProxies: trustedProxies(env),
-    issuingCa: caCert && caKey ? issuingCa(caCert, caKey) : undefined,
+    issuingCa: caCert && caKey ? issuingCa(caCert, caKey, env["ISSUING_CA_KEY_PASSPHRASE"] || undefined) : undefined,
     deviceCertValidityMs: integer(env, "DEVICE_CERT_VALIDITY_DAYS", 365, 1, 3650) * 86_400_000,
   });
 }
@@ -141,13 +142,16 @@ function file(filePath: string, name: string): Buffer {
   }
 }
 
-/** ISSUING_CA_CERT / ISSUING_CA_KEY: PEM files of a CA certificate and its own private key. */
-function issuingCa(certPath: string, keyPath: string): IssuingCaPem {
-  const pem = { certPem: file(certPath, "ISSUING_CA_CERT").toString("utf8"), keyPem: file(keyPath, "ISSUING_CA_KEY").toString("utf8") };
+/**
+ * ISSUING_CA_CERT / ISSUING_CA_KEY: PEM files of a CA certificate and its own private key, which
+ * may be kept encrypted at rest and opened with ISSUING_CA_KEY_PASSPHRASE.
+ */
+function issuingCa(certPath: string, keyPath: string, passphrase: string | undefined): IssuingCaPem {
+  const pem = { certPem: file(certPath, "ISSUING_CA_CERT").toString("utf8"), keyPem: file(keyPath, "ISSUING_CA_KEY").toString("utf8"), passphrase };
   try {
     checkIssuingCa(pem);
   } catch (err) {
-    throw new ConfigError(`ISSUING_CA_CERT / ISSUING_CA_KEY: ${(err as Error).message}`);
+    throw new ConfigError(`ISSUING_CA_CERT / ISSUING_CA_KEY${passphrase === undefined ? "" : " / ISSUING_CA_KEY_PASSPHRASE"}: ${(err as Error).message}`);
   }
   return pem;
 }

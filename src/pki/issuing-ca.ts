@@ -6,6 +6,8 @@ import { x509 } from "./x509.js";
 export interface IssuingCaPem {
   readonly certPem: string;
   readonly keyPem: string;
+  /** Decrypts an encrypted key (ENCRYPTED PRIVATE KEY, or a legacy PEM with DEK-Info). */
+  readonly passphrase?: string | undefined;
 }
 
 /** Whom a device certificate names. */
@@ -38,22 +40,28 @@ export function deviceUri({ tenantId, deviceId }: CertificateSubject): string {
  * Checks that the PEMs are a CA certificate and its own private key of a type the CA can sign
  * with (EC P-256/P-384, Ed25519, RSA); throws an Error saying what is wrong.
  */
-export function checkIssuingCa({ certPem, keyPem }: IssuingCaPem): void {
+export function checkIssuingCa(pem: IssuingCaPem): void {
   let certificate: NodeX509Certificate;
-  let key: KeyObject;
   try {
-    certificate = new NodeX509Certificate(certPem);
+    certificate = new NodeX509Certificate(pem.certPem);
   } catch {
     throw new Error("is not a PEM X.509 certificate");
   }
-  try {
-    key = createPrivateKey(keyPem);
-  } catch {
-    throw new Error("is not a PEM private key");
-  }
+  const key = privateKeyOf(pem);
   if (!certificate.ca) throw new Error("is not a CA certificate (basicConstraints CA:TRUE)");
   if (!certificate.checkPrivateKey(key)) throw new Error("the key does not belong to the certificate");
   signingAlgorithm(key);
+}
+
+/** The CA's private key, decrypted with its passphrase when it is encrypted. */
+function privateKeyOf({ keyPem, passphrase }: IssuingCaPem): KeyObject {
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^DEK-Info:/m.test(keyPem);
+  if (encrypted && passphrase === undefined) throw new Error("the key is encrypted and no passphrase was given");
+  try {
+    return createPrivateKey(passphrase === undefined ? keyPem : { key: keyPem, passphrase });
+  } catch {
+    throw new Error(encrypted ? "the passphrase does not decrypt the key" : "is not a PEM private key");
+  }
 }
 
 /** The CA that signs device client certificates. */
@@ -68,7 +76,7 @@ export class IssuingCa {
   /** Loads a CA checked by {@link checkIssuingCa}; device certificates last `validityMs`. */
   static async load(pem: IssuingCaPem, validityMs: number): Promise<IssuingCa> {
     checkIssuingCa(pem);
-    const keyObject = createPrivateKey(pem.keyPem);
+    const keyObject = privateKeyOf(pem);
     const algorithm = signingAlgorithm(keyObject);
     const key = keyObject.toCryptoKey(algorithm.importParams, false, ["sign"]);
     return new IssuingCa(new x509.X509Certificate(pem.certPem), key, algorithm, validityMs);

@@ -67,6 +67,34 @@ describe("issuing CA", () => {
     }
   });
 
+  test("an encrypted ISSUING_CA_KEY opens with ISSUING_CA_KEY_PASSPHRASE, and only with it", async () => {
+    const dir = freshDir();
+    const plain = await opensslCa(dir, ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+    const pkcs8 = path.join(dir, "ca-pkcs8.key");
+    const legacy = path.join(dir, "ca-legacy.key");
+    await run("openssl", ["pkey", "-in", plain.key, "-aes-256-cbc", "-passout", "pass:open sesame", "-out", pkcs8]);
+    await run("openssl", ["pkey", "-in", plain.key, "-traditional", "-aes-256-cbc", "-passout", "pass:open sesame", "-out", legacy]);
+    expect(readFileSync(pkcs8, "utf8")).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    expect(readFileSync(legacy, "utf8")).toMatch(/^DEK-Info: AES-256-CBC,/m);
+
+    for (const key of [pkcs8, legacy]) {
+      const config = loadConfig({ ISSUING_CA_CERT: plain.cert, ISSUING_CA_KEY: key, ISSUING_CA_KEY_PASSPHRASE: "open sesame" });
+      const ca = await IssuingCa.load(config.issuingCa!, config.deviceCertValidityMs);
+      const { certificate } = await ca.issueWithNewKey(subject, new Date());
+      writeFileSync(path.join(dir, "device.pem"), certificate.pem);
+      const { stdout } = await run("openssl", ["verify", "-CAfile", plain.cert, "device.pem"], { cwd: dir });
+      expect(stdout.trim()).toBe("device.pem: OK");
+
+      expect(() => loadConfig({ ISSUING_CA_CERT: plain.cert, ISSUING_CA_KEY: key })).toThrow(
+        new ConfigError("ISSUING_CA_CERT / ISSUING_CA_KEY: the key is encrypted and no passphrase was given"),
+      );
+      expect(() => loadConfig({ ISSUING_CA_CERT: plain.cert, ISSUING_CA_KEY: key, ISSUING_CA_KEY_PASSPHRASE: "open sesam" })).toThrow(
+        new ConfigError("ISSUING_CA_CERT / ISSUING_CA_KEY / ISSUING_CA_KEY_PASSPHRASE: the passphrase does not decrypt the key"),
+      );
+    }
+    expect(() => loadConfig({ ISSUING_CA_KEY_PASSPHRASE: "open sesame" })).toThrow(new ConfigError("ISSUING_CA_KEY_PASSPHRASE is set without ISSUING_CA_KEY"));
+  });
+
   test("dev mode generates a CA once under the data folder (key 0600) and reuses it", async () => {
     const dataDir = freshDir();
     const first = await loadOrCreateDevCa(dataDir);
