@@ -7,6 +7,7 @@ import { UsageError, type Command, type OptionValues } from "./cli-command.js";
 import { deviceCommands } from "./device-commands.js";
 import { importCommand } from "./import-command.js";
 import { profileCommands } from "./profile-commands.js";
+import { revokeClaimCommand } from "./revoke-claim-command.js";
 
 // The admin command line: `device-registry <command> ...`, or `npm run --silent cli -- <command> ...`.
 
@@ -26,6 +27,7 @@ const globalHelp = [
 
 const commands: Readonly<Record<string, Command>> = {
   import: importCommand,
+  "revoke-claim": revokeClaimCommand,
   ...deviceCommands,
   ...Object.fromEntries(Object.entries(profileCommands).map(([name, command]) => [`profiles ${name}`, command])),
 };

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { insertClaims, type NewClaim } from "../db/claim-repository.js";
+import { deleteClaims, insertClaims, type NewClaim } from "../db/claim-repository.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
 import type { Actor } from "./device-service.js";
 import type { JsonObject } from "./device.js";
@@ -29,7 +29,10 @@ export type ImportResult =
   | { readonly hardwareId: string; readonly claimKey: string; readonly expiresAt: Date }
   | { readonly hardwareId: string; readonly error: { readonly code: string; readonly message: string } };
 
-/** Bulk import of devices that will claim themselves with a claim key. */
+/** The outcome of revoking one hardware_id's claim key: nothing, or an error. */
+export type RevokeResult = { readonly hardwareId: string; readonly error?: { readonly code: string; readonly message: string } };
+
+/** Bulk import of devices that will claim themselves with a claim key, and revocation of those keys. */
 export class ImportService {
   constructor(
     private readonly pool: pg.Pool,
@@ -75,9 +78,31 @@ export class ImportService {
       return { hardwareId: r.hardwareId, claimKey: r.claimKey, expiresAt };
     });
   }
+
+  /**
+   * Revokes the claim keys of these hardware_ids in one statement: each key stops working at once,
+   * the hardware_id may be imported again, and a device a claim already created keeps its credential.
+   */
+  async revoke(actor: Actor, hardwareIds: readonly string[]): Promise<RevokeResult[]> {
+    if (hardwareIds.length === 0) throw new InvalidArgumentError("hardware_ids", "must have at least one entry");
+    if (hardwareIds.length > IMPORT_MAX_ENTRIES) throw new InvalidArgumentError("hardware_ids", `must have at most ${IMPORT_MAX_ENTRIES} entries`);
+    const checked = hardwareIds.map((hardwareId, i): RevokeResult => {
+      try {
+        return { hardwareId: v.hardwareId(`hardware_ids[${i}]`, hardwareId) };
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) return failure(hardwareId, "INVALID_ARGUMENT", err.message);
+        throw err;
+      }
+    });
+    const valid = checked.filter((r) => r.error === undefined).map((r) => r.hardwareId);
+    const revoked = valid.length > 0 ? await deleteClaims(this.pool, actor.tenantId, valid) : new Set<string>();
+    return checked.map((r) =>
+      r.error !== undefined || revoked.has(r.hardwareId) ? r : failure(r.hardwareId, "NOT_FOUND", `no claim key for hardware_id "${r.hardwareId}" in this tenant`),
+    );
+  }
 }
 
-function failure(hardwareId: string, code: string, message: string): ImportResult {
+function failure(hardwareId: string, code: string, message: string): ImportResult & RevokeResult {
   return { hardwareId, error: { code, message } };
 }
 

@@ -52,6 +52,9 @@ export function createDeviceRegistryService({ devices, imports, profiles }: Devi
       const results = await imports.import(actorOf(context), req.devices.map(importEntryFromMessage));
       return { results: results.map(importResultToMessage) };
     },
+    async revokeClaimKeys(req, context) {
+      return { results: await imports.revoke(actorOf(context), req.hardwareIds) };
+    },
     async createDeviceProfile(req, context) {
       const message = req.profile;
       const profile = await profiles.create(actorOf(context), message?.profileId ?? "", profileMessageToFields(message ?? emptyProfile));

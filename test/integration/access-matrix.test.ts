@@ -117,6 +117,24 @@ const CASES: Record<string, Case> = {
       };
     },
   },
+  [procedureOf(DeviceRegistryService.method.revokeClaimKeys)]: {
+    async prepare(f) {
+      const hardwareId = f.unique("HW-MATRIX-REVOKE");
+      const imported = await f.api.call("POST", "/api/v1/devices:import", f.admin, { devices: [{ hardware_id: hardwareId }] });
+      if (imported.body["results"]?.[0]?.["claim_key"] === undefined) throw new Error(`import setup failed: ${JSON.stringify(imported.body)}`);
+      return {
+        request: { hardwareIds: [hardwareId] },
+        check: async (r) => {
+          expect(r["results"]).toHaveLength(1);
+          expect(r["results"][0]).toMatchObject({ hardwareId });
+          expect(r["results"][0]["error"]).toBeUndefined();
+          // Revoked: the hardware_id takes a new key.
+          const again = await f.api.call("POST", "/api/v1/devices:import", f.admin, { devices: [{ hardware_id: hardwareId }] });
+          expect(again.body["results"][0]).toMatchObject({ hardware_id: hardwareId, claim_key: expect.stringMatching(/^ck_/) });
+        },
+      };
+    },
+  },
   [procedureOf(DeviceRegistryService.method.createDeviceProfile)]: {
     async prepare(f) {
       const profileId = f.unique("p_matrix_new");

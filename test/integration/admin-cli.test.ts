@@ -83,6 +83,25 @@ describe("the admin CLI", () => {
     }
   }, 120_000);
 
+  test("revoke-claim: the claim key stops working at once; a hardware_id without one exits 3", async () => {
+    const token = await service.token(randomUUID());
+    writeFileSync(path.join(dir, "revoke.csv"), "hardware_id\nHW-CLI-REVOKE\n");
+    expect((await cli(token, "import", "revoke.csv", "--out", "revoke-keys.csv")).code).toBe(0);
+    const [row] = csvRecords(readFileSync(path.join(dir, "revoke-keys.csv"), "utf8"));
+
+    const revoked = await cli(token, "revoke-claim", "HW-CLI-REVOKE");
+    expect(revoked).toMatchObject({ code: 0, stderr: "" });
+    expect(json(revoked)).toEqual({ results: [{ hardware_id: "HW-CLI-REVOKE" }] });
+    const provisioning = createClient(DeviceProvisioningService, createConnectTransport({ baseUrl: service.baseUrl, httpVersion: "1.1" }));
+    await expect(provisioning.claimDevice({ claimKey: row!["claim_key"]!, hardwareId: "HW-CLI-REVOKE" })).rejects.toThrow("Not authorized");
+
+    const again = await cli(token, "revoke-claim", "HW-CLI-REVOKE");
+    expect(again.code).toBe(3);
+    expect(json(again)).toEqual({
+      results: [{ hardware_id: "HW-CLI-REVOKE", error: { code: "NOT_FOUND", message: 'no claim key for hardware_id "HW-CLI-REVOKE" in this tenant' } }],
+    });
+  });
+
   test("bad rows become error rows in their place and the others are imported; exit code 3", async () => {
     const tenant = randomUUID();
     const token = await service.token(tenant);

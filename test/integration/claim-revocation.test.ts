@@ -1,0 +1,105 @@
+import { create } from "@bufbuild/protobuf";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { randomUUID } from "node:crypto";
+import { DeviceRegistryService, RevokeClaimKeysRequestSchema } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { startTestService, type TestService } from "../support/test-service.js";
+
+const NOT_AUTHORIZED = { status: 401, body: { code: "UNAUTHENTICATED", message: "Not authorized" } };
+
+describe("RevokeClaimKeys: a lost or leaked batch of claim keys", () => {
+  let service: TestService;
+  let admin: string;
+  let otherAdmin: string;
+
+  async function call(method: string, path: string, token: string | undefined, body?: unknown) {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (token !== undefined) headers["authorization"] = `Bearer ${token}`;
+    const res = await fetch(`${service.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  }
+  const importKeys = async (token: string, hardwareIds: string[]): Promise<string[]> =>
+    (await call("POST", "/api/v1/devices:import", token, { devices: hardwareIds.map((hardware_id) => ({ hardware_id })) })).body["results"].map(
+      (r: { claim_key: string }) => r.claim_key,
+    );
+  const claim = (claimKey: string, hardwareId: string) => call("POST", "/api/v1/devices:claim", undefined, { claim_key: claimKey, hardware_id: hardwareId });
+  const revoke = (token: string, hardwareIds: string[]) => call("POST", "/api/v1/devices:revokeClaimKeys", token, { hardware_ids: hardwareIds });
+  const claimRows = async (hardwareIds: string[]) =>
+    (await service.db.pool.query("SELECT hardware_id FROM device_claims WHERE hardware_id = ANY ($1) ORDER BY hardware_id", [hardwareIds])).rows.map((r) => r.hardware_id);
+
+  beforeAll(async () => {
+    service = await startTestService();
+    admin = await service.token(randomUUID());
+    otherAdmin = await service.token(randomUUID());
+  });
+  afterAll(() => service.stop());
+
+  test("revoked keys answer like wrong ones at once, the others still claim, and the hardware_ids take new keys", async () => {
+    const [keyA, keyB, keyC] = await importKeys(admin, ["HW-RV-A", "HW-RV-B", "HW-RV-C"]);
+    const revoked = await revoke(admin, ["HW-RV-A", "HW-RV-B", "HW-RV-NONE", "bad id", "HW-RV-A"]);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body["results"]).toEqual([
+      { hardware_id: "HW-RV-A" },
+      { hardware_id: "HW-RV-B" },
+      { hardware_id: "HW-RV-NONE", error: { code: "NOT_FOUND", message: 'no claim key for hardware_id "HW-RV-NONE" in this tenant' } },
+      { hardware_id: "bad id", error: { code: "INVALID_ARGUMENT", message: expect.stringMatching(/^hardware_ids\[3\]: /) } },
+      { hardware_id: "HW-RV-A" },
+    ]);
+    expect(await claimRows(["HW-RV-A", "HW-RV-B", "HW-RV-C"])).toEqual(["HW-RV-C"]);
+
+    expect(await claim(keyA!, "HW-RV-A")).toEqual(NOT_AUTHORIZED);
+    expect(await claim(keyB!, "HW-RV-B")).toEqual(NOT_AUTHORIZED);
+    expect((await claim(keyC!, "HW-RV-C")).status).toBe(200);
+    const devices = await service.db.pool.query("SELECT hardware_id FROM devices WHERE hardware_id IN ('HW-RV-A', 'HW-RV-B')");
+    expect(devices.rows).toEqual([]);
+
+    const [newKeyA] = await importKeys(admin, ["HW-RV-A"]);
+    expect(newKeyA).toMatch(/^ck_/);
+    expect(await claim(keyA!, "HW-RV-A")).toEqual(NOT_AUTHORIZED);
+    expect(await claim(newKeyA!, "HW-RV-A")).toMatchObject({ status: 200, body: { device_id: expect.any(String), api_key: expect.stringMatching(/^sk_live_/) } });
+  });
+
+  test("a claimed device keeps its credential, but its leaked key can no longer re-claim it", async () => {
+    const [key] = await importKeys(admin, ["HW-RV-CLAIMED"]);
+    const claimed = await claim(key!, "HW-RV-CLAIMED");
+    expect(claimed.status).toBe(200);
+    const { device_id: deviceId, api_key: apiKey } = claimed.body;
+
+    expect((await revoke(admin, ["HW-RV-CLAIMED"])).body["results"]).toEqual([{ hardware_id: "HW-RV-CLAIMED" }]);
+    // Without revocation a re-claim would hand the key's holder a fresh credential and lock the device out.
+    expect(await claim(key!, "HW-RV-CLAIMED")).toEqual(NOT_AUTHORIZED);
+    const config = await fetch(`${service.baseUrl}/api/v1/devices/${deviceId}/config`, { headers: { authorization: apiKey } });
+    expect(config.status).toBe(200);
+    // The device exists, so its hardware_id is not imported again.
+    const again = await call("POST", "/api/v1/devices:import", admin, { devices: [{ hardware_id: "HW-RV-CLAIMED" }] });
+    expect(again.body["results"][0]["error"]["code"]).toBe("ALREADY_EXISTS");
+  });
+
+  test("another tenant's keys are NOT_FOUND and keep working", async () => {
+    const [key] = await importKeys(admin, ["HW-RV-MINE"]);
+    expect((await revoke(otherAdmin, ["HW-RV-MINE"])).body["results"]).toEqual([
+      { hardware_id: "HW-RV-MINE", error: { code: "NOT_FOUND", message: 'no claim key for hardware_id "HW-RV-MINE" in this tenant' } },
+    ]);
+    expect(await claimRows(["HW-RV-MINE"])).toEqual(["HW-RV-MINE"]);
+    expect((await claim(key!, "HW-RV-MINE")).status).toBe(200);
+  });
+
+  test("gRPC: per-entry results; an empty or oversized request is INVALID_ARGUMENT and revokes nothing", async () => {
+    await importKeys(admin, ["HW-RV-GRPC"]);
+    const client = createGrpcJsClient(DeviceRegistryService, `127.0.0.1:${service.port}`);
+    const revokeOver = (hardwareIds: string[]) =>
+      client.call(DeviceRegistryService.method.revokeClaimKeys, create(RevokeClaimKeysRequestSchema, { hardwareIds }), { authorization: `Bearer ${admin}` });
+    try {
+      await expect(revokeOver([])).rejects.toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, details: "hardware_ids: must have at least one entry" });
+      const tooMany = Array.from({ length: 10_001 }, (_, i) => (i === 0 ? "HW-RV-GRPC" : `HW-RV-X-${i}`));
+      await expect(revokeOver(tooMany)).rejects.toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, details: "hardware_ids: must have at most 10000 entries" });
+      expect(await claimRows(["HW-RV-GRPC"])).toEqual(["HW-RV-GRPC"]);
+
+      const reply = await revokeOver(["HW-RV-GRPC"]);
+      expect(reply.results.map((r) => ({ hardwareId: r.hardwareId, error: r.error }))).toEqual([{ hardwareId: "HW-RV-GRPC", error: undefined }]);
+      expect(await claimRows(["HW-RV-GRPC"])).toEqual([]);
+    } finally {
+      client.close();
+    }
+  });
+});
