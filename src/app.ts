@@ -50,7 +50,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
   const routes = createRoutes({
     devices,
     profiles: new ProfileService(profileRepository, pageTokens),
-    imports: new ImportService(pool, profileRepository, config.claimKeyTtlMs),
+    imports: new ImportService(pool, profileRepository, pageTokens, config.claimKeyTtlMs),
     authenticator: new DeviceAuthenticator(pool),
     claims: new ClaimService(devices, deviceRepository),
     claimLimiter: new ClaimRateLimiter(pool, config.claimRateLimits),

@@ -38,6 +38,7 @@ export const accessPolicyRows: readonly PolicyRow[] = [
   { method: registry.deleteDevice, authentication: "jwt", allow: writers },
   { method: registry.rotateDeviceCredential, authentication: "jwt", allow: writers },
   { method: registry.importDevices, authentication: "jwt", allow: writers },
+  { method: registry.listDeviceClaims, authentication: "jwt", allow: readers },
   { method: registry.revokeClaimKeys, authentication: "jwt", allow: writers },
   { method: registry.createDeviceProfile, authentication: "jwt", allow: writers },
   { method: registry.getDeviceProfile, authentication: "jwt", allow: readers },

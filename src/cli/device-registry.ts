@@ -4,10 +4,10 @@ import { parseArgs } from "node:util";
 import { createDeviceRegistryClient, type Protocol } from "../client/device-registry-client.js";
 import { errorCodeName } from "../rest/rest-error.js";
 import { UsageError, type Command, type OptionValues } from "./cli-command.js";
+import { claimCommands } from "./claim-commands.js";
 import { deviceCommands } from "./device-commands.js";
 import { importCommand } from "./import-command.js";
 import { profileCommands } from "./profile-commands.js";
-import { revokeClaimCommand } from "./revoke-claim-command.js";
 
 // The admin command line: `device-registry <command> ...`, or `npm run --silent cli -- <command> ...`.
 
@@ -27,7 +27,7 @@ const globalHelp = [
 
 const commands: Readonly<Record<string, Command>> = {
   import: importCommand,
-  "revoke-claim": revokeClaimCommand,
+  ...claimCommands,
   ...deviceCommands,
   ...Object.fromEntries(Object.entries(profileCommands).map(([name, command]) => [`profiles ${name}`, command])),
 };

@@ -88,6 +88,46 @@ export async function deleteClaims(pool: pg.Pool, tenantId: string, hardwareIds:
   return new Set(deleted.rows.map((r) => r.hardware_id));
 }
 
+/** What an imported device's claim key can do now (see DeviceClaim.State in proto/). */
+export type ClaimState = "pending" | "claimed" | "expired";
+
+/** An import entry as listed: no key, and the device of its hardware_id if one exists. */
+export interface ListedClaim {
+  readonly hardwareId: string;
+  readonly name: string;
+  readonly profileId: string | null;
+  readonly isGateway: boolean;
+  readonly state: ClaimState;
+  readonly deviceId: string | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** Up to `limit` claims of the tenant after hardware_id `after`, by hardware_id, in `state` if given. */
+export async function listClaims(
+  pool: pg.Pool,
+  tenantId: string,
+  state: ClaimState | undefined,
+  after: string,
+  limit: number,
+  now: Date,
+): Promise<ListedClaim[]> {
+  const result = await pool.query(
+    `SELECT * FROM (
+       SELECT c.hardware_id, c.name, c.profile_id, c.is_gateway, c.created_at, c.expires_at, d.device_id,
+              CASE WHEN c.expires_at <= $5::timestamptz THEN 'expired' WHEN d.device_id IS NOT NULL THEN 'claimed' ELSE 'pending' END AS state
+       FROM device_claims c LEFT JOIN devices d ON d.tenant_id = c.tenant_id AND d.hardware_id = c.hardware_id
+       WHERE c.tenant_id = $1::uuid AND c.hardware_id > $2::text) claims
+     WHERE $3::text IS NULL OR state = $3::text
+     ORDER BY hardware_id LIMIT $4::int`,
+    [tenantId, after, state ?? null, limit, now],
+  );
+  return result.rows.map((r) => ({
+    hardwareId: r.hardware_id, name: r.name, profileId: r.profile_id, isGateway: r.is_gateway, state: r.state,
+    deviceId: r.device_id, createdAt: r.created_at, expiresAt: r.expires_at,
+  }));
+}
+
 /** A stored import entry. */
 export interface StoredClaim extends Omit<NewClaim, "keyHash"> {
   readonly tenantId: string;

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { deleteClaims, insertClaims, type NewClaim } from "../db/claim-repository.js";
+import { deleteClaims, insertClaims, listClaims, type ClaimState, type ListedClaim, type NewClaim } from "../db/claim-repository.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
 import type { Actor } from "./device-service.js";
 import type { JsonObject } from "./device.js";
 import { InvalidArgumentError } from "./errors.js";
+import { pageSize, type PageTokens } from "./page-token.js";
 import { issueClaimKey } from "./secret.js";
 import * as v from "./validate.js";
 
@@ -32,11 +33,12 @@ export type ImportResult =
 /** The outcome of revoking one hardware_id's claim key: nothing, or an error. */
 export type RevokeResult = { readonly hardwareId: string; readonly error?: { readonly code: string; readonly message: string } };
 
-/** Bulk import of devices that will claim themselves with a claim key, and revocation of those keys. */
+/** Bulk import of devices that will claim themselves with a claim key, their keys' state and revocation. */
 export class ImportService {
   constructor(
     private readonly pool: pg.Pool,
     private readonly profiles: ProfileRepository,
+    private readonly pageTokens: PageTokens,
     private readonly claimKeyTtlMs: number,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -77,6 +79,18 @@ export class ImportService {
       if (conflict === "pending") return failure(r.hardwareId, "ALREADY_EXISTS", `hardware_id "${r.hardwareId}" already has a pending claim key`);
       return { hardwareId: r.hardwareId, claimKey: r.claimKey, expiresAt };
     });
+  }
+
+  /** One page of the tenant's imported devices by hardware_id, in `state` if given, and the next page's token. */
+  async listClaims(actor: Actor, state: ClaimState | undefined, requestedSize: number, pageToken: string): Promise<{ claims: ListedClaim[]; next: string }> {
+    const size = pageSize(requestedSize);
+    // A token works only with the filter it was issued for.
+    const list = `claims:${state ?? "all"}`;
+    const after = pageToken === "" ? "" : String(this.pageTokens.decode(list, pageToken)["after"] ?? "");
+    const rows = await listClaims(this.pool, actor.tenantId, state, after, size + 1, this.now());
+    const claims = rows.slice(0, size);
+    const last = claims[claims.length - 1];
+    return { claims, next: rows.length > size && last ? this.pageTokens.encode(list, { after: last.hardwareId }) : "" };
   }
 
   /**

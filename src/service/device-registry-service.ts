@@ -1,6 +1,7 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { callerOf } from "../auth/caller.js";
+import { claimStateFilter, claimToMessage } from "../convert/claim.js";
 import { deviceMessageToChanges, deviceToMessage, emptyDevice, listRequestToFilter, registerRequestToSpec } from "../convert/device.js";
 import { emptyProfile, profileMessageToFields, profileToMessage } from "../convert/profile.js";
 import type { Actor, DeviceService } from "../domain/device-service.js";
@@ -51,6 +52,10 @@ export function createDeviceRegistryService({ devices, imports, profiles }: Devi
     async importDevices(req, context) {
       const results = await imports.import(actorOf(context), req.devices.map(importEntryFromMessage));
       return { results: results.map(importResultToMessage) };
+    },
+    async listDeviceClaims(req, context) {
+      const page = await imports.listClaims(actorOf(context), claimStateFilter(req.state), req.pageSize, req.pageToken);
+      return { claims: page.claims.map(claimToMessage), nextPageToken: page.next };
     },
     async revokeClaimKeys(req, context) {
       return { results: await imports.revoke(actorOf(context), req.hardwareIds) };

@@ -117,6 +117,16 @@ const CASES: Record<string, Case> = {
       };
     },
   },
+  [procedureOf(DeviceRegistryService.method.listDeviceClaims)]: {
+    async prepare(f) {
+      const hardwareId = f.unique("HW-MATRIX-LISTED");
+      await f.api.call("POST", "/api/v1/devices:import", f.admin, { devices: [{ hardware_id: hardwareId }] });
+      return {
+        request: { pageSize: 1000 },
+        check: (r) => expect(r["claims"].map((c: Json) => c["hardwareId"])).toContain(hardwareId),
+      };
+    },
+  },
   [procedureOf(DeviceRegistryService.method.revokeClaimKeys)]: {
     async prepare(f) {
       const hardwareId = f.unique("HW-MATRIX-REVOKE");

@@ -83,12 +83,16 @@ describe("the admin CLI", () => {
     }
   }, 120_000);
 
-  test("revoke-claim: the claim key stops working at once; a hardware_id without one exits 3", async () => {
+  test("claims and revoke-claim: a pending key is listed and stops working at once when revoked; a hardware_id without one exits 3", async () => {
     const token = await service.token(randomUUID());
     writeFileSync(path.join(dir, "revoke.csv"), "hardware_id\nHW-CLI-REVOKE\n");
     expect((await cli(token, "import", "revoke.csv", "--out", "revoke-keys.csv")).code).toBe(0);
     const [row] = csvRecords(readFileSync(path.join(dir, "revoke-keys.csv"), "utf8"));
 
+    expect(json(await cli(token, "claims", "--state", "pending"))).toEqual({
+      claims: [expect.objectContaining({ hardware_id: "HW-CLI-REVOKE", state: "STATE_PENDING" })],
+    });
+    expect(await cli(token, "claims", "--state", "lost")).toMatchObject({ code: 2, stdout: "" });
     const revoked = await cli(token, "revoke-claim", "HW-CLI-REVOKE");
     expect(revoked).toMatchObject({ code: 0, stderr: "" });
     expect(json(revoked)).toEqual({ results: [{ hardware_id: "HW-CLI-REVOKE" }] });
@@ -100,6 +104,7 @@ describe("the admin CLI", () => {
     expect(json(again)).toEqual({
       results: [{ hardware_id: "HW-CLI-REVOKE", error: { code: "NOT_FOUND", message: 'no claim key for hardware_id "HW-CLI-REVOKE" in this tenant' } }],
     });
+    expect(json(await cli(token, "claims"))).toEqual({ claims: [] });
   });
 
   test("bad rows become error rows in their place and the others are imported; exit code 3", async () => {

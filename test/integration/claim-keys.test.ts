@@ -1,13 +1,18 @@
 import { create } from "@bufbuild/protobuf";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
-import { DeviceRegistryService, RevokeClaimKeysRequestSchema } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { DeviceClaim_State } from "../../gen/deviceregistry/v1/device_claim_pb.js";
+import {
+  DeviceRegistryService,
+  ListDeviceClaimsRequestSchema,
+  RevokeClaimKeysRequestSchema,
+} from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const NOT_AUTHORIZED = { status: 401, body: { code: "UNAUTHENTICATED", message: "Not authorized" } };
 
-describe("RevokeClaimKeys: a lost or leaked batch of claim keys", () => {
+describe("claim keys of imported devices: their state and their revocation", () => {
   let service: TestService;
   let admin: string;
   let otherAdmin: string;
@@ -84,8 +89,57 @@ describe("RevokeClaimKeys: a lost or leaked batch of claim keys", () => {
     expect((await claim(key!, "HW-RV-MINE")).status).toBe(200);
   });
 
+  test("ListDeviceClaims shows each imported device's key state by hardware_id, never the key", async () => {
+    const tenantAdmin = await service.token(randomUUID());
+    const ids = ["HW-LS-CLAIMED", "HW-LS-DELETED", "HW-LS-EXPIRED", "HW-LS-PENDING", "HW-LS-REVOKED"];
+    const keys = await importKeys(tenantAdmin, ids);
+    const claimed = (await claim(keys[0]!, "HW-LS-CLAIMED")).body;
+    const deleted = (await claim(keys[1]!, "HW-LS-DELETED")).body;
+    expect((await call("DELETE", `/api/v1/devices/${deleted["device_id"]}`, tenantAdmin)).status).toBe(200);
+    await service.db.pool.query("UPDATE device_claims SET expires_at = now() - interval '1 second' WHERE hardware_id = 'HW-LS-EXPIRED'");
+    await revoke(tenantAdmin, ["HW-LS-REVOKED"]);
+
+    const all = await call("GET", "/api/v1/deviceClaims", tenantAdmin);
+    expect(all.status).toBe(200);
+    const timestamps = { created_at: expect.stringMatching(/Z$/), expires_at: expect.stringMatching(/Z$/) };
+    expect(all.body).toEqual({
+      claims: [
+        { hardware_id: "HW-LS-CLAIMED", name: "HW-LS-CLAIMED", state: "STATE_CLAIMED", device_id: claimed["device_id"], ...timestamps },
+        // Its device was deleted: the key would claim a new one.
+        { hardware_id: "HW-LS-DELETED", name: "HW-LS-DELETED", state: "STATE_PENDING", ...timestamps },
+        { hardware_id: "HW-LS-EXPIRED", name: "HW-LS-EXPIRED", state: "STATE_EXPIRED", ...timestamps },
+        { hardware_id: "HW-LS-PENDING", name: "HW-LS-PENDING", state: "STATE_PENDING", ...timestamps },
+      ],
+    });
+    expect(await claim(keys[2]!, "HW-LS-EXPIRED")).toEqual(NOT_AUTHORIZED);
+
+    const pending = await call("GET", "/api/v1/deviceClaims?state=STATE_PENDING", tenantAdmin);
+    expect(pending.body["claims"].map((c: { hardware_id: string }) => c.hardware_id)).toEqual(["HW-LS-DELETED", "HW-LS-PENDING"]);
+    // Another tenant sees none of them (an empty list is an empty JSON object, as proto JSON writes it).
+    expect(await call("GET", "/api/v1/deviceClaims", otherAdmin)).toEqual({ status: 200, body: {} });
+  });
+
+  test("ListDeviceClaims pages by hardware_id; a page token works only with the filter it came with", async () => {
+    const tenantAdmin = await service.token(randomUUID());
+    const ids = Array.from({ length: 7 }, (_, i) => `HW-PG-${i}`);
+    await importKeys(tenantAdmin, [...ids].reverse());
+    const seen: string[] = [];
+    let token = "";
+    do {
+      const page = await call("GET", `/api/v1/deviceClaims?page_size=3${token ? `&page_token=${encodeURIComponent(token)}` : ""}`, tenantAdmin);
+      expect(page.body["claims"].length).toBeLessThanOrEqual(3);
+      seen.push(...page.body["claims"].map((c: { hardware_id: string }) => c.hardware_id));
+      token = page.body["next_page_token"] ?? "";
+    } while (token !== "");
+    expect(seen).toEqual(ids);
+
+    const first = await call("GET", "/api/v1/deviceClaims?page_size=3", tenantAdmin);
+    const crossed = await call("GET", `/api/v1/deviceClaims?state=STATE_PENDING&page_token=${encodeURIComponent(first.body["next_page_token"])}`, tenantAdmin);
+    expect(crossed).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "page_token: is not a token returned by this method" } });
+  });
+
   test("gRPC: per-entry results; an empty or oversized request is INVALID_ARGUMENT and revokes nothing", async () => {
-    await importKeys(admin, ["HW-RV-GRPC"]);
+    await importKeys(admin, ["HW-RV-GRPC", "HW-RV-GRPC-PENDING"]);
     const client = createGrpcJsClient(DeviceRegistryService, `127.0.0.1:${service.port}`);
     const revokeOver = (hardwareIds: string[]) =>
       client.call(DeviceRegistryService.method.revokeClaimKeys, create(RevokeClaimKeysRequestSchema, { hardwareIds }), { authorization: `Bearer ${admin}` });
@@ -98,6 +152,12 @@ describe("RevokeClaimKeys: a lost or leaked batch of claim keys", () => {
       const reply = await revokeOver(["HW-RV-GRPC"]);
       expect(reply.results.map((r) => ({ hardwareId: r.hardwareId, error: r.error }))).toEqual([{ hardwareId: "HW-RV-GRPC", error: undefined }]);
       expect(await claimRows(["HW-RV-GRPC"])).toEqual([]);
+
+      const list = (state: number) =>
+        client.call(DeviceRegistryService.method.listDeviceClaims, create(ListDeviceClaimsRequestSchema, { state }), { authorization: `Bearer ${admin}` });
+      const pending = await list(DeviceClaim_State.PENDING);
+      expect(pending.claims.map((c) => [c.hardwareId, c.state, c.deviceId])).toEqual([["HW-RV-GRPC-PENDING", DeviceClaim_State.PENDING, ""]]);
+      await expect(list(9)).rejects.toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, details: "state: unknown state 9" });
     } finally {
       client.close();
     }
