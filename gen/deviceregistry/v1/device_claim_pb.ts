@@ -56,7 +56,7 @@ export type DeviceClaim = Message<"deviceregistry.v1.DeviceClaim"> & {
   state: DeviceClaim_State;
 
   /**
-   * The device the claim created, while it exists.
+   * The device of this hardware_id, while one exists.
    *
    * @generated from field: string device_id = 6;
    */
@@ -106,7 +106,8 @@ export enum DeviceClaim_State {
   PENDING = 1,
 
   /**
-   * The key created the device, which exists; the key still re-claims it until it expires.
+   * A device of this hardware_id exists (the key created it, or it was registered since): the
+   * key re-claims it until it expires.
    *
    * @generated from enum value: STATE_CLAIMED = 2;
    */
