@@ -241,6 +241,7 @@ describe("the admin CLI", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("usage: device-registry list");
   }, 60_000);
+
   test("delete --revoke-claim-key deletes an imported device and revokes its claim key in one call", async () => {
     const token = await service.token(randomUUID());
     writeFileSync(path.join(dir, "stolen.csv"), "hardware_id\nHW-CLI-STOLEN\n");
@@ -251,7 +252,7 @@ describe("the admin CLI", () => {
     expect(await cli(token, "delete", claimed.deviceId, "--revoke-claim-key")).toMatchObject({ code: 0, stdout: "{}\n" });
     await expect(provisioning.claimDevice({ claimKey: row!["claim_key"]!, hardwareId: "HW-CLI-STOLEN" })).rejects.toThrow("Not authorized");
     expect(json(await cli(token, "claims"))).toEqual({ claims: [] });
-  });
+  }, 30_000);
 
   test("npm run cli and npm run token start the built code: no compile per command (npm ci builds once)", () => {
     const root = path.resolve(path.dirname(CLI), "../../..");
@@ -265,7 +266,7 @@ describe("the admin CLI", () => {
     }
     const scripts = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
     expect(scripts["prepare"]).toBe("npm run build");
-  });
+  }, 30_000);
 
   test("output piped into a reader that stops early (| head) ends quietly", async () => {
     const token = await service.token(randomUUID());
@@ -299,6 +300,7 @@ describe("the admin CLI", () => {
     expect(progressFormat(options, at(0, 0), { rows: 0, failed: 0 })).toBe("importing [----------] 0% | 0 rows, 0 failed | ETA --");
     expect(progressFormat(options, at(50, 7), { rows: 5, failed: 0 })).toBe("importing [=====-----] 50% | 5 rows, 0 failed | ETA 7s");
   });
+
   test("--cacert trusts a private CA for an https:// service; without it the certificate is refused", async () => {
     const pki = mkdtempSync(path.join(os.tmpdir(), "cli-cacert-"));
     const file = (name: string) => path.join(pki, name);
