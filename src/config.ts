@@ -89,7 +89,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     authIssuer: optional(env, "AUTH_ISSUER"),
     authAudience: optional(env, "AUTH_AUDIENCE"),
     tls: tlsCert && tlsKey ? tls(tlsCert, tlsKey) : undefined,
-    corsOrigins: list(env, "CORS_ORIGINS"),
+    corsOrigins: corsOrigins(list(env, "CORS_ORIGINS")),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     hubs: hubs(optional(env, "HUBS")),
@@ -198,6 +198,30 @@ function tls(certPath: string, keyPath: string): { cert: Buffer; key: Buffer } {
   }
   if (!certificate.checkPrivateKey(privateKey)) throw new ConfigError("TLS_KEY is not the private key of TLS_CERT");
   return { cert, key };
+}
+
+/**
+ * CORS_ORIGINS: browser origins exactly as browsers send them in `Origin` (scheme, host and port
+ * only: no path, no trailing slash), or `*` alone.
+ */
+function corsOrigins(origins: readonly string[]): string[] {
+  if (origins.includes("*")) {
+    if (origins.length > 1) throw new ConfigError("CORS_ORIGINS: \"*\" allows any origin and cannot be combined with others");
+    return ["*"];
+  }
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== origin) {
+      const hint = parsed !== undefined && ["http:", "https:"].includes(parsed.protocol) ? `; did you mean "${parsed.origin}"?` : "";
+      throw new ConfigError(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com or http://localhost:5173 (scheme, host and port only)${hint}`);
+    }
+  }
+  return [...origins];
 }
 
 /** HUBS: a JSON array inline, or the path of a file holding one. */

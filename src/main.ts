@@ -1,3 +1,5 @@
+// First: on an old Node.js this stops with one line before the other modules run.
+import "./node-version.js";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import { createKeySet } from "./auth/key-set.js";
@@ -16,6 +18,9 @@ import { createMetrics, type RelayMetrics } from "./observability/metrics.js";
 /** Reads the configuration once, wires the service, listens, and shuts down on SIGTERM/SIGINT. */
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
+  // Node prints process warnings to stderr as text; here they become log lines like the others.
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => logger.warn({ warning: { name: warning.name, message: warning.message } }, "process warning"));
 
   let jwks: string;
   if (config.authJwks !== undefined) {
@@ -33,6 +38,9 @@ async function main(config: Config): Promise<void> {
     ...(config.authIssuer === undefined ? {} : { issuer: config.authIssuer }),
     ...(config.authAudience === undefined ? {} : { audience: config.authAudience }),
   });
+  if (config.hubs.length === 0) {
+    logger.warn("HUBS not set: devices get no hub (empty hub_url, hub_url_static_cert and mqtt_hub_url); list the hub pool in HUBS");
+  }
   const database = await openDatabase(config, logger);
   // The first queries: a database that cannot be used stops startup here, and the line says so.
   const applied = await migrate(database.pool).catch((err: unknown) => {

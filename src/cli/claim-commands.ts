@@ -3,18 +3,19 @@ import { RevokeClaimKeysResponseSchema } from "../../gen/deviceregistry/v1/devic
 import { stringOption, UsageError, type Command } from "./cli-command.js";
 import { writeJsonList, writeMessage } from "./json-output.js";
 
+// The API's names, as REST's ?state= and the listed claims' "state" spell them.
 const states: Readonly<Record<string, DeviceClaim_State>> = {
-  pending: DeviceClaim_State.PENDING,
-  claimed: DeviceClaim_State.CLAIMED,
-  expired: DeviceClaim_State.EXPIRED,
+  STATE_PENDING: DeviceClaim_State.PENDING,
+  STATE_CLAIMED: DeviceClaim_State.CLAIMED,
+  STATE_EXPIRED: DeviceClaim_State.EXPIRED,
 };
 
 /** claims and revoke-claim: the claim keys of imported devices (never the keys themselves). */
 export const claimCommands: Readonly<Record<string, Command>> = {
   claims: {
     summary: "list imported devices by hardware_id with the state of their claim keys",
-    usage: "claims [--state pending|claimed|expired]",
-    help: "  --state <state>               only claims in this state: pending, claimed or expired",
+    usage: "claims [--state STATE_PENDING|STATE_CLAIMED|STATE_EXPIRED]",
+    help: "  --state <state>               only claims in this state: STATE_PENDING, STATE_CLAIMED or STATE_EXPIRED",
     options: { state: { type: "string" } },
     positionals: [],
     async run({ client, values, out }) {

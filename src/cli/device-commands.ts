@@ -1,14 +1,13 @@
-import { fromJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
-import { DeviceSchema } from "../../gen/deviceregistry/v1/device_pb.js";
+import { DeviceSchema, type Device } from "../../gen/deviceregistry/v1/device_pb.js";
 import {
   ListDevicesRequestSchema,
-  ListDevicesResponseSchema,
   RegisterDeviceRequestSchema,
   RotateDeviceCredentialResponseSchema,
 } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
-import { integerOption, stringOption, UsageError, type Command, type OptionValues } from "./cli-command.js";
-import { writeJsonList, writeMessage } from "./json-output.js";
+import { integerOption, stringOption, UsageError, type Command, type CommandContext, type OptionValues } from "./cli-command.js";
+import { writeJsonList, writeJsonPage, writeMessage } from "./json-output.js";
 import { flagHelp, flagOptions, messageJson, type FieldFlag } from "./message-flags.js";
 
 const registerFlags: readonly FieldFlag[] = [
@@ -35,6 +34,32 @@ const listFlags: readonly FieldFlag[] = [
   { flag: "hardware-id", field: "hardware_id", kind: "string", help: "the device with this hardware_id" },
 ];
 
+// The fields update may change (UpdateDevice's update_mask; hardware_id is immutable).
+const updateFlags: readonly FieldFlag[] = [
+  ...registerFlags.filter((f) => !["hardware-id", "gateway"].includes(f.flag)),
+];
+
+/** UpdateDevice of the fields named in `paths`. */
+function updateDevice(client: CommandContext["client"], deviceId: string, device: Device, paths: readonly string[], etag: string | undefined): Promise<Device> {
+  return client.updateDevice({ device: { ...device, deviceId }, updateMask: { paths: [...paths] }, etag: etag ?? "" });
+}
+
+/** disable / enable: an update of the status alone. */
+function statusCommand(status: string, summary: string): Command {
+  return {
+    summary,
+    usage: `${status === "disabled" ? "disable" : "enable"} <device_id> [--etag <etag>]`,
+    help: "  --etag <etag>                 apply only if the device is still at this etag (else ABORTED)",
+    options: { etag: { type: "string" } },
+    positionals: ["device_id"],
+    async run({ client, values, positionals, out }) {
+      const device = await updateDevice(client, positionals[0]!, create(DeviceSchema, { status }), ["status"], stringOption(values, "etag"));
+      await writeMessage(out, DeviceSchema, device);
+      return 0;
+    },
+  };
+}
+
 /** fromJson with its complaint (a bad enum name, a wrong type) as a usage error. */
 export function requestFromFlags<D extends DescMessage>(schema: D, flags: readonly FieldFlag[], values: OptionValues): MessageShape<D> {
   try {
@@ -57,7 +82,7 @@ export const pageHelp =
 
 const pageOptions = { "page-size": { type: "string" }, "page-token": { type: "string" } } as const;
 
-/** register, get, list, delete and rotate. */
+/** register, get, list, update, disable, enable, delete and rotate. */
 export const deviceCommands: Readonly<Record<string, Command>> = {
   register: {
     summary: "register a device; prints it with its api_key (shown only this once)",
@@ -91,7 +116,8 @@ export const deviceCommands: Readonly<Record<string, Command>> = {
       const filters = requestFromFlags(ListDevicesRequestSchema, listFlags, values);
       const page = onePage(values);
       if (page) {
-        await writeMessage(out, ListDevicesResponseSchema, await client.listDevices({ ...filters, ...page }));
+        const res = await client.listDevices({ ...filters, ...page });
+        await writeJsonPage(out, "devices", DeviceSchema, res.devices, res.nextPageToken);
         return 0;
       }
       await writeJsonList(out, "devices", DeviceSchema, (async function* () {
@@ -105,14 +131,36 @@ export const deviceCommands: Readonly<Record<string, Command>> = {
       return 0;
     },
   },
+  update: {
+    summary: "change the fields given (and only those); prints the device",
+    usage: "update <device_id> [fields] [--etag <etag>]",
+    help: `${flagHelp(updateFlags)}\n  --etag <etag>                 apply only if the device is still at this etag (else ABORTED)\n` +
+      "  A list or map flag replaces the whole field; --clear <field> empties one (repeatable).",
+    options: { ...flagOptions(updateFlags), etag: { type: "string" }, clear: { type: "string", multiple: true } },
+    positionals: ["device_id"],
+    async run({ client, values, positionals, out }) {
+      const device = requestFromFlags(DeviceSchema, updateFlags, values);
+      const cleared = (values["clear"] as string[] | undefined) ?? [];
+      const unknown = cleared.find((field) => !updateFlags.some((f) => f.field === field));
+      if (unknown !== undefined) throw new UsageError(`--clear: "${unknown}" is not one of ${updateFlags.map((f) => f.field).join(", ")}`);
+      const paths = [...updateFlags.filter((f) => values[f.flag] !== undefined).map((f) => f.field), ...cleared];
+      if (paths.length === 0) throw new UsageError("nothing to update: give at least one field flag or --clear");
+      await writeMessage(out, DeviceSchema, await updateDevice(client, positionals[0]!, device, paths, stringOption(values, "etag")));
+      return 0;
+    },
+  },
+  disable: statusCommand("disabled", "disable a device: its credential is refused until it is enabled again"),
+  enable: statusCommand("registered", "enable a disabled device again"),
   delete: {
     summary: "delete a device (a gateway's children with it); its credential stops working at once",
-    usage: "delete <device_id>",
-    help: "",
-    options: {},
+    usage: "delete <device_id> [--revoke-claim-key]",
+    help:
+      "  --revoke-claim-key            also revoke the claim key of an imported device, in the same call; without it the\n" +
+      "                                key can claim (create) a new device, as a factory-reset device needs",
+    options: { "revoke-claim-key": { type: "boolean" } },
     positionals: ["device_id"],
-    async run({ client, positionals, out }) {
-      await writeMessage(out, EmptySchema, await client.deleteDevice({ deviceId: positionals[0]! }));
+    async run({ client, values, positionals, out }) {
+      await writeMessage(out, EmptySchema, await client.deleteDevice({ deviceId: positionals[0]!, revokeClaimKey: values["revoke-claim-key"] === true }));
       return 0;
     },
   },

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConnectError } from "@connectrpc/connect";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createDeviceRegistryClient, type Protocol } from "../client/device-registry-client.js";
 import { errorCodeName } from "../rest/rest-error.js";
@@ -15,6 +16,7 @@ const globalOptions = {
   url: { type: "string" },
   token: { type: "string" },
   protocol: { type: "string" },
+  cacert: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -22,6 +24,7 @@ const globalHelp = [
   "  --url <url>                   the service (default http://localhost:8080)",
   "  --token <jwt>                 bearer token (default: the DEVICE_REGISTRY_TOKEN environment variable)",
   "  --protocol <p>                connect (default), grpc or grpc-web",
+  "  --cacert <file.pem>           trust this CA for an https:// --url (a private CA; default: the public roots)",
   "  -h, --help                    this help",
 ].join("\n");
 
@@ -58,7 +61,12 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length !== command.positionals.length) throw new UsageError(`usage: device-registry ${command.usage}`);
   const token = (values["token"] as string | undefined) ?? env("DEVICE_REGISTRY_TOKEN");
   if (token === undefined) throw new UsageError("a token is required: --token <jwt> or DEVICE_REGISTRY_TOKEN");
-  const client = createDeviceRegistryClient((values["url"] as string | undefined) ?? "http://localhost:8080", { protocol: protocol(values["protocol"]), token });
+  const cacert = values["cacert"] as string | undefined;
+  const client = createDeviceRegistryClient((values["url"] as string | undefined) ?? "http://localhost:8080", {
+    protocol: protocol(values["protocol"]),
+    token,
+    ...(cacert === undefined ? {} : { ca: readCaFile(cacert) }),
+  });
   return command.run({ client, values, positionals, out: process.stdout });
 }
 
@@ -66,6 +74,14 @@ function protocol(value: unknown): Protocol {
   if (value === undefined) return "connect";
   if (value === "connect" || value === "grpc" || value === "grpc-web") return value;
   throw new UsageError(`--protocol must be connect, grpc or grpc-web, got "${String(value)}"`);
+}
+
+function readCaFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`--cacert: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
 }
 
 function env(name: string): string | undefined {
@@ -84,6 +100,12 @@ function overview(): string {
 function commandHelp(command: Command): string {
   return `usage: device-registry ${command.usage}\n\n${command.summary}\n\n${command.help ? `${command.help}\n\n` : ""}${globalHelp}\n`;
 }
+
+// A reader that stops early (`… | head`) closes the pipe: the rest of the output is unwanted, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  process.exit(0);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

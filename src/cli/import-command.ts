@@ -1,5 +1,5 @@
 import { ConnectError } from "@connectrpc/connect";
-import { SingleBar } from "cli-progress";
+import cliProgress, { type GenericFormatter } from "cli-progress";
 import { stringify } from "csv-stringify";
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -110,16 +110,30 @@ function errorOutput(hardwareId: string, code: string, message: string): OutputR
 /** A new file readable by its owner only; an existing file is never overwritten (it may hold unused claim keys). */
 async function openNew(path: string): Promise<NodeJS.WritableStream> {
   const stream = createWriteStream(path, { flags: "wx", mode: 0o600 });
-  await once(stream, "open");
+  try {
+    await once(stream, "open");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new UsageError(`--out ${path} already exists: it is never overwritten, as it may hold claim keys; name a new file`);
+    throw new UsageError(`--out ${path}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   return stream;
 }
 
+// CommonJS: its named exports are not visible to an ES module import.
+const { Format, SingleBar } = cliProgress;
+
+const PROGRESS = "importing [{bar}] {percentage}% | {rows} rows, {failed} failed | ETA {eta_formatted}";
+
+/** The progress line; before the first bytes are done there is no rate yet, so no ETA. */
+export const progressFormat: GenericFormatter = (options, params, payload) =>
+  Format.Formatter({ ...options, format: params.value === 0 ? PROGRESS.replace("{eta_formatted}", "--") : PROGRESS }, params, payload);
+
 /** A progress bar over the bytes of the file, on stderr when it is a terminal. */
-function createProgress(total: number): SingleBar | undefined {
+function createProgress(total: number): cliProgress.SingleBar | undefined {
   if (!process.stderr.isTTY) return undefined;
   const bar = new SingleBar({
     stream: process.stderr,
-    format: "importing [{bar}] {percentage}% | {rows} rows, {failed} failed | ETA {eta_formatted}",
+    format: progressFormat,
     hideCursor: true,
   });
   bar.start(Math.max(total, 1), 0, { rows: 0, failed: 0 });

@@ -19,6 +19,27 @@ export async function writeJsonList<D extends DescMessage>(
   schema: D,
   pages: AsyncIterable<readonly MessageShape<D>[]>,
 ): Promise<void> {
+  await writeItems(out, key, schema, pages, "");
+}
+
+/** Writes one page in the same layout as writeJsonList, followed by its next_page_token. */
+export async function writeJsonPage<D extends DescMessage>(
+  out: NodeJS.WritableStream,
+  key: string,
+  schema: D,
+  items: readonly MessageShape<D>[],
+  nextPageToken: string,
+): Promise<void> {
+  await writeItems(out, key, schema, (async function* () { yield items; })(), `, "next_page_token": ${JSON.stringify(nextPageToken)}`);
+}
+
+async function writeItems<D extends DescMessage>(
+  out: NodeJS.WritableStream,
+  key: string,
+  schema: D,
+  pages: AsyncIterable<readonly MessageShape<D>[]>,
+  trailer: string,
+): Promise<void> {
   // Nothing is written before the first item: a call that fails at once leaves stdout empty.
   let count = 0;
   for await (const page of pages) {
@@ -26,7 +47,7 @@ export async function writeJsonList<D extends DescMessage>(
       await write(out, `${count++ === 0 ? `{"${key}": [\n` : ",\n"}${JSON.stringify(toJson(schema, item, jsonOptions))}`);
     }
   }
-  await write(out, count === 0 ? `{"${key}": []}\n` : "\n]}\n");
+  await write(out, count === 0 ? `{"${key}": []${trailer}}\n` : `\n]${trailer}}\n`);
 }
 
 async function write(out: NodeJS.WritableStream, text: string): Promise<void> {

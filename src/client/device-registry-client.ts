@@ -11,6 +11,8 @@ export interface DeviceRegistryClientOptions {
   readonly protocol?: Protocol;
   /** A bearer token (Ed25519 JWT) sent with every call, or a function returning the current one. */
   readonly token?: string | (() => string | Promise<string>);
+  /** PEM certificate(s) of the CA to trust for an https:// service (default: Node's public roots). */
+  readonly ca?: string | Buffer;
 }
 
 /** A typed client of DeviceRegistryService for Node.js, over Connect, gRPC or gRPC-Web. */
@@ -24,11 +26,12 @@ export function createDeviceRegistryClient(baseUrl: string, options: DeviceRegis
     });
   }
   const protocol = options.protocol ?? "connect";
+  const nodeOptions = options.ca === undefined ? {} : { nodeOptions: { ca: options.ca } };
   const transport =
     protocol === "grpc"
-      ? createGrpcTransport({ baseUrl, interceptors })
+      ? createGrpcTransport({ baseUrl, interceptors, ...nodeOptions })
       : protocol === "grpc-web"
-        ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors })
-        : createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
+        ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors, ...nodeOptions })
+        : createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors, ...nodeOptions });
   return createClient(DeviceRegistryService, transport);
 }

@@ -80,8 +80,8 @@ export async function insertClaims(
 }
 
 /** Deletes the claims of these hardware_ids, pending or claimed, and returns the hardware_ids that had one. */
-export async function deleteClaims(pool: pg.Pool, tenantId: string, hardwareIds: readonly string[]): Promise<Set<string>> {
-  const deleted = await pool.query<{ hardware_id: string }>(
+export async function deleteClaims(db: pg.Pool | pg.ClientBase, tenantId: string, hardwareIds: readonly string[]): Promise<Set<string>> {
+  const deleted = await db.query<{ hardware_id: string }>(
     `DELETE FROM device_claims WHERE tenant_id = $1::uuid AND hardware_id = ANY ($2::text[]) RETURNING hardware_id`,
     [tenantId, hardwareIds],
   );

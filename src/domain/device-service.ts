@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
 import type pg from "pg";
 import type { DeviceCursor, DeviceRepository } from "../db/device-repository.js";
+import { deleteClaims } from "../db/claim-repository.js";
 import { deleteDeviceTree, hasHadCredential, isSelfOrAncestor, lockDevice, replaceCredential, writeDevice } from "../db/device-writes.js";
 import { insertOutboxEvents } from "../db/outbox-repository.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
 import { credentialRotated, deviceDeleted, deviceRegistered, deviceUpdated } from "../events/device-events.js";
 import { applyProfile } from "./apply-profile.js";
 import { assignHub, type Hub } from "./hub-pool.js";
-import { etagOf, type Device, type DeviceSpec } from "./device.js";
+import { isCurrentEtag, type Device, type DeviceSpec } from "./device.js";
 import { AlreadyExistsError, EtagMismatchError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import { credentialTypeOf, type CredentialIssuer, type CredentialSecrets, type IssuedCredential } from "./credential-issuer.js";
@@ -106,12 +107,12 @@ export class DeviceService {
     const filter = deviceFilter(filters);
     const size = pageSize(requestedSize);
     // The token is bound to the filters: a token of another listing is refused, not misapplied.
-    const listing = `devices ${JSON.stringify(filter)}`;
-    const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode(listing, pageToken));
+    const filterKey = JSON.stringify(filter);
+    const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode("devices", pageToken, filterKey));
     const rows = await this.devices.list(actor.tenantId, filter, cursor, size + 1);
     const devices = rows.slice(0, size);
     const last = devices[devices.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode(listing, { c: last.createdAt.toISOString(), d: last.deviceId }) : "";
+    const next = rows.length > size && last ? this.pageTokens.encode("devices", { c: last.createdAt.toISOString(), d: last.deviceId }, filterKey) : "";
     return { devices, next };
   }
 
@@ -125,7 +126,7 @@ export class DeviceService {
     return this.devices.transaction(async (client) => {
       const current = await lockDevice(client, actor.tenantId, id);
       if (!current) throw notFound(id);
-      if (etag !== "" && etag !== etagOf(current)) throw new EtagMismatchError(`etag ${etag} is not current: the device changed`);
+      if (etag !== "" && !isCurrentEtag(etag, current)) throw new EtagMismatchError(`etag ${etag} is not current: the device changed`);
       const next: Device = { ...current, updatedAt: this.now() };
       for (const key of keys) Object.assign(next, { [key]: changes[key] });
       Object.assign(next, validateSpec(next, "device."), { status: deviceStatus("device.status", next.status) });
@@ -139,12 +140,16 @@ export class DeviceService {
     });
   }
 
-  /** Deletes the device, its credentials and every device below it, writing device.deleted for each. */
-  async delete(actor: Actor, id: string): Promise<void> {
+  /**
+   * Deletes the device, its credentials and every device below it, writing device.deleted for each;
+   * with `revokeClaimKeys`, their claim keys too, so that none of them can claim a new device.
+   */
+  async delete(actor: Actor, id: string, revokeClaimKeys = false): Promise<void> {
     const target = deviceId("device_id", id);
     await this.devices.transaction(async (client) => {
       const [device, ...children] = await deleteDeviceTree(client, actor.tenantId, target);
       if (!device) throw notFound(id);
+      if (revokeClaimKeys) await deleteClaims(client, actor.tenantId, [device, ...children].map((d) => d.hardwareId));
       const now = this.now();
       const events = [deviceDeleted(device, actor.subject, now), ...children.map((c) => deviceDeleted(c, actor.subject, now, device.deviceId))];
       await insertOutboxEvents(client, events);

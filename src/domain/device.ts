@@ -66,3 +66,12 @@ export interface DeviceProfile {
 export function etagOf(resource: { version: number }): string {
   return `"${resource.version}"`;
 }
+
+/**
+ * Whether a caller's etag names the resource's current version. The quotes are optional, so that
+ * `?etag=7` needs no URL-encoding of `"7"`.
+ */
+export function isCurrentEtag(etag: string, resource: { version: number }): boolean {
+  const given = etag.startsWith('"') ? etag : `"${etag}"`;
+  return given === etagOf(resource);
+}

@@ -39,6 +39,9 @@ function unitHash(key: string): number {
   return (n + 1) / (2 ** 48 + 1);
 }
 
+/** The fields every hub entry must have; weight (default 1) and region are optional. */
+const REQUIRED_FIELDS = ["id", "hub_url", "hub_url_static_cert", "mqtt_hub_url"] as const;
+
 /**
  * Reads a hub list: a JSON array of {id, hub_url, hub_url_static_cert, mqtt_hub_url, weight?,
  * region?}. Throws an Error naming the first bad entry.
@@ -55,12 +58,14 @@ export function parseHubList(json: string): Hub[] {
     const e = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
     const text = (key: string, protocols: readonly string[]) => {
       const value = e[key];
+      if (value === undefined) throw new Error(`hub ${i}: ${key} is missing (every hub needs ${REQUIRED_FIELDS.join(", ")})`);
       if (typeof value !== "string" || !protocols.includes(protocolOf(value))) {
         throw new Error(`hub ${i}: ${key} must be a ${protocols.join("/")} URL`);
       }
       return value;
     };
-    if (typeof e["id"] !== "string" || e["id"] === "") throw new Error(`hub ${i}: id is required`);
+    if (e["id"] === undefined) throw new Error(`hub ${i}: id is missing (every hub needs ${REQUIRED_FIELDS.join(", ")})`);
+    if (typeof e["id"] !== "string" || e["id"] === "") throw new Error(`hub ${i}: id must be a non-empty string`);
     const weight = e["weight"] ?? 1;
     if (typeof weight !== "number" || !(weight > 0) || !Number.isFinite(weight)) throw new Error(`hub ${i}: weight must be a positive number`);
     const region = e["region"] ?? null;

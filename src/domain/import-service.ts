@@ -85,12 +85,12 @@ export class ImportService {
   async listClaims(actor: Actor, state: ClaimState | undefined, requestedSize: number, pageToken: string): Promise<{ claims: ListedClaim[]; next: string }> {
     const size = pageSize(requestedSize);
     // A token works only with the filter it was issued for.
-    const list = `claims:${state ?? "all"}`;
-    const after = pageToken === "" ? "" : String(this.pageTokens.decode(list, pageToken)["after"] ?? "");
+    const filters = state ?? "all";
+    const after = pageToken === "" ? "" : String(this.pageTokens.decode("claims", pageToken, filters)["after"] ?? "");
     const rows = await listClaims(this.pool, actor.tenantId, state, after, size + 1, this.now());
     const claims = rows.slice(0, size);
     const last = claims[claims.length - 1];
-    return { claims, next: rows.length > size && last ? this.pageTokens.encode(list, { after: last.hardwareId }) : "" };
+    return { claims, next: rows.length > size && last ? this.pageTokens.encode("claims", { after: last.hardwareId }, filters) : "" };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
 import type { Actor } from "./device-service.js";
-import { etagOf, type DeviceProfile } from "./device.js";
+import { isCurrentEtag, type DeviceProfile } from "./device.js";
 import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import * as v from "./validate.js";
@@ -81,7 +81,7 @@ export class ProfileService {
     const changes = validateFields(fields);
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(actor, profileId);
-      if (etag !== "" && etag !== etagOf(current)) throw new EtagMismatchError(`etag ${etag} is not current`);
+      if (etag !== "" && !isCurrentEtag(etag, current)) throw new EtagMismatchError(`etag ${etag} is not current`);
       const next: DeviceProfile = { ...current, updatedAt: this.now() };
       for (const key of keys) Object.assign(next, { [key]: changes[key] });
       const stored = await this.profiles.update(next, current.version);

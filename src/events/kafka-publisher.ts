@@ -1,6 +1,7 @@
 import kafkajs, { type Producer } from "kafkajs";
 import type { Logger } from "pino";
 import type { KafkaRecord } from "./cloud-event-record.js";
+import "./kafkajs-request-queue.js";
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 

@@ -46,12 +46,18 @@ export function withRequestLog(logger: Logger, handler: NodeHandler): NodeHandle
   };
 }
 
-/** grpc, grpc-web or connect when the path is the procedure's; rest when a route mapped it. */
-function protocolOf(req: NodeRequest, path: string, context: RequestContext): string | undefined {
-  if (context.procedure === undefined) return undefined;
-  if (path !== `/${context.procedure}`) return "rest";
+/**
+ * grpc, grpc-web or connect when the path names a procedure (/package.Service/Method), rest
+ * otherwise: known from the request alone, so requests refused before their RPC ran (an
+ * undecodable body, an unknown route) say it too.
+ */
+function protocolOf(req: NodeRequest, path: string, context: RequestContext): string {
+  const procedurePath = context.procedure === undefined ? procedureLike.test(path) : path === `/${context.procedure}`;
+  if (!procedurePath) return "rest";
   const contentType = req.headers["content-type"] ?? "";
   if (contentType.startsWith("application/grpc-web")) return "grpc-web";
   if (contentType.startsWith("application/grpc")) return "grpc";
   return "connect";
 }
+
+const procedureLike = /^\/[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+\/[A-Za-z_][\w]*$/;

@@ -1,10 +1,12 @@
 /**
  * Serializing the RPC response: the whole message, or the response_body field of it, with
  * protobuf-es's toJson. Field names are proto names (`device_id`) and enums are names unless
- * the handler's jsonOptions say otherwise. google.protobuf.Empty serializes to `{}`.
+ * the handler's jsonOptions say otherwise. google.protobuf.Empty serializes to `{}`. Empty lists
+ * and maps are written out (`"devices": []`), see empty-lists.ts.
  */
 import { create, toJson } from "@bufbuild/protobuf";
 import type { JsonObject, JsonValue, JsonWriteOptions, MessageShape } from "@bufbuild/protobuf";
+import { withEmptyLists } from "./empty-lists.js";
 import type { RestRoute } from "./rest-route.js";
 
 /** The response message type of a route. */
@@ -17,12 +19,13 @@ export function responseToJson(
   writeOptions: Partial<JsonWriteOptions> = {},
 ): JsonValue {
   const options: Partial<JsonWriteOptions> = { useProtoFieldName: true, ...writeOptions };
+  const whole = withEmptyLists(route.rpc.output, toJson(route.rpc.output, message, options), options.useProtoFieldName !== false);
   const field = route.responseField;
   if (field === undefined) {
-    return toJson(route.rpc.output, message, options);
+    return whole;
   }
   const key = options.useProtoFieldName === false ? field.jsonName : field.name;
-  const value = (toJson(route.rpc.output, message, options) as JsonObject)[key];
+  const value = (whole as JsonObject)[key];
   if (value !== undefined) {
     return value;
   }

@@ -16,6 +16,7 @@
 import type { DescService, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ContextValues, Transport } from "@connectrpc/connect";
+import { applyIfMatch, etagHeader } from "./conditional-request.js";
 import { forwardedRequestHeaders, returnedResponseHeaders } from "./forward-headers.js";
 import { isHttp1, onClientGone, requestTarget, sendJson } from "./http-exchange.js";
 import type { RestHttpRequest, RestHttpResponse } from "./http-exchange.js";
@@ -106,6 +107,7 @@ async function callRoute(
     ...(registry !== undefined ? { registry } : {}),
   };
   const message = buildRequestMessage(route, variables, new URLSearchParams(rawQuery), body, readOptions);
+  applyIfMatch(route, req.headers, message);
   const controller = new AbortController();
   onClientGone(res, () => controller.abort(new ConnectError("client closed the request", Code.Canceled)));
   const response = await options.transport.unary(
@@ -117,5 +119,8 @@ async function callRoute(
     options.contextValues?.(req),
   );
   const json = responseToJson(route, response.message, { ...writeOptions, ...(registry !== undefined ? { registry } : {}) });
-  sendJson(res, 200, json, returnedResponseHeaders(response.header, response.trailer));
+  const headers = returnedResponseHeaders(response.header, response.trailer);
+  const etag = etagHeader(json);
+  if (etag !== undefined) headers.set("etag", etag);
+  sendJson(res, 200, json, headers);
 }

@@ -68,7 +68,9 @@ export function createServer(options: ServerOptions): Server {
     jsonOptions,
     readMaxBytes: options.maxBodyBytes,
   });
-  const cors = createCors(options.corsOrigins);
+  const cors = createCors(options.corsOrigins, (refused) =>
+    options.requestLogger.warn(refused, "CORS preflight refused: the origin is not listed in CORS_ORIGINS"),
+  );
   const connect = connectNodeAdapter({
     ...routerOptions,
     routes: options.routes,

@@ -42,7 +42,7 @@ export function createDeviceRegistryService({ devices, imports, profiles }: Devi
       return deviceToMessage(device);
     },
     async deleteDevice(req, context) {
-      await devices.delete(actorOf(context), req.deviceId);
+      await devices.delete(actorOf(context), req.deviceId, req.revokeClaimKey);
       return {};
     },
     async rotateDeviceCredential(req, context) {

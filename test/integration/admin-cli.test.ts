@@ -1,13 +1,15 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { parse } from "csv-parse/sync";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
+import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { progressFormat } from "../../src/cli/import-command.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 // The built CLI (`npm run build`), run as a user runs it: its own process, over the network.
@@ -89,10 +91,16 @@ describe("the admin CLI", () => {
     expect((await cli(token, "import", "revoke.csv", "--out", "revoke-keys.csv")).code).toBe(0);
     const [row] = csvRecords(readFileSync(path.join(dir, "revoke-keys.csv"), "utf8"));
 
-    expect(json(await cli(token, "claims", "--state", "pending"))).toEqual({
+    // --state takes the names the API lists and REST's ?state= takes.
+    expect(json(await cli(token, "claims", "--state", "STATE_PENDING"))).toEqual({
       claims: [expect.objectContaining({ hardware_id: "HW-CLI-REVOKE", state: "STATE_PENDING" })],
     });
     expect(await cli(token, "claims", "--state", "lost")).toMatchObject({ code: 2, stdout: "" });
+    expect(await cli(token, "claims", "--state", "pending")).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: expect.stringContaining('--state must be one of STATE_PENDING, STATE_CLAIMED, STATE_EXPIRED, got "pending"'),
+    });
     const revoked = await cli(token, "revoke-claim", "HW-CLI-REVOKE");
     expect(revoked).toMatchObject({ code: 0, stderr: "" });
     expect(json(revoked)).toEqual({ results: [{ hardware_id: "HW-CLI-REVOKE" }] });
@@ -105,7 +113,7 @@ describe("the admin CLI", () => {
       results: [{ hardware_id: "HW-CLI-REVOKE", error: { code: "NOT_FOUND", message: 'no claim key for hardware_id "HW-CLI-REVOKE" in this tenant' } }],
     });
     expect(json(await cli(token, "claims"))).toEqual({ claims: [] });
-  });
+  }, 30_000);
 
   test("bad rows become error rows in their place and the others are imported; exit code 3", async () => {
     const tenant = randomUUID();
@@ -160,8 +168,8 @@ describe("the admin CLI", () => {
     writeFileSync(path.join(dir, "one.csv"), "hardware_id\nHW-T-2\n");
     writeFileSync(path.join(dir, "taken.csv"), "keys of an earlier batch\n");
     const taken = await cli(token, "import", "one.csv", "--out", "taken.csv");
-    expect(taken.code).toBe(1);
-    expect(taken.stderr).toMatch(/^error: EEXIST/);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/^--out taken.csv already exists: it is never overwritten/);
     expect(readFileSync(path.join(dir, "taken.csv"), "utf8")).toBe("keys of an earlier batch\n");
     const stored = await service.db.pool.query("SELECT count(*)::int AS n FROM device_claims WHERE tenant_id = $1", [tenant]);
     expect(stored.rows[0].n).toBe(0);
@@ -190,8 +198,14 @@ describe("the admin CLI", () => {
     expect(got).not.toHaveProperty("api_key");
     const all = json(await cli(token, "list"));
     expect(all["devices"].map((d: { hardware_id: string }) => d.hardware_id)).toEqual(["HW-D-1", "HW-D-2", "HW-D-3"]);
-    const page = json(await cli(token, "list", "--page-size", "2"));
+    const onePage = await cli(token, "list", "--page-size", "2");
+    const page = json(onePage);
     expect(page["devices"]).toHaveLength(2);
+    // One page is laid out like every page: one device per line, then the token.
+    const lines = onePage.stdout.split("\n");
+    expect([lines[0], lines.length]).toEqual(['{"devices": [', 5]);
+    expect(lines[3]).toBe(`], "next_page_token": ${JSON.stringify(page["next_page_token"])}}`);
+    expect(JSON.parse(lines[1]!.replace(/,$/, ""))).toMatchObject({ hardware_id: "HW-D-1" });
     const rest = json(await cli(token, "list", "--page-size", "2", "--page-token", page["next_page_token"]));
     expect(rest["devices"].map((d: { hardware_id: string }) => d.hardware_id)).toEqual(["HW-D-3"]);
     expect(json(await cli(token, "list", "--gateway-id", device["device_id"]))["devices"].map((d: { device_id: string }) => d.device_id)).toEqual([child["device_id"]]);
@@ -204,6 +218,18 @@ describe("the admin CLI", () => {
     expect(await cli(token, "register", "--hardware-id", "HW-D-3", "--name", "again")).toEqual({
       code: 1, stdout: "", stderr: 'ALREADY_EXISTS: device with hardware_id "HW-D-3" already exists in this tenant\n',
     });
+    const updated = json(await cli(token, "update", device["device_id"], "--name", "Daily one", "--tag", "room=14", "--etag", got["etag"]));
+    expect(updated).toMatchObject({ name: "Daily one", tags: { room: "14" }, hardware_id: "HW-D-1", groups: got["groups"] });
+    expect(await cli(token, "update", device["device_id"], "--name", "stale", "--etag", got["etag"])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^ABORTED: etag .* is not current/),
+    });
+    expect(json(await cli(token, "update", device["device_id"], "--clear", "tags"))).not.toHaveProperty("tags");
+    expect(await cli(token, "update", device["device_id"])).toMatchObject({ code: 2, stderr: expect.stringContaining("nothing to update") });
+    expect(await cli(token, "update", device["device_id"], "--clear", "hardware_id")).toMatchObject({ code: 2 });
+    expect(json(await cli(token, "disable", device["device_id"]))).toMatchObject({ status: "disabled" });
+    expect(json(await cli(token, "get", device["device_id"]))).toMatchObject({ status: "disabled", name: "Daily one" });
+    expect(json(await cli(token, "enable", device["device_id"]))).toMatchObject({ status: "registered" });
     expect(await cli(token, "delete", device["device_id"])).toMatchObject({ code: 0, stdout: "{}\n" });
     expect(await cli(token, "get", child["device_id"])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^NOT_FOUND: /) });
     expect(await cli(token, "profiles", "delete", "p_daily")).toMatchObject({ code: 0, stdout: "{}\n" });
@@ -214,5 +240,98 @@ describe("the admin CLI", () => {
     const help = await cli(token, "list", "--help");
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("usage: device-registry list");
+  }, 60_000);
+
+  test("delete --revoke-claim-key deletes an imported device and revokes its claim key in one call", async () => {
+    const token = await service.token(randomUUID());
+    writeFileSync(path.join(dir, "stolen.csv"), "hardware_id\nHW-CLI-STOLEN\n");
+    expect((await cli(token, "import", "stolen.csv", "--out", "stolen-keys.csv")).code).toBe(0);
+    const [row] = csvRecords(readFileSync(path.join(dir, "stolen-keys.csv"), "utf8"));
+    const provisioning = createClient(DeviceProvisioningService, createConnectTransport({ baseUrl: service.baseUrl, httpVersion: "1.1" }));
+    const claimed = await provisioning.claimDevice({ claimKey: row!["claim_key"]!, hardwareId: "HW-CLI-STOLEN" });
+    expect(await cli(token, "delete", claimed.deviceId, "--revoke-claim-key")).toMatchObject({ code: 0, stdout: "{}\n" });
+    await expect(provisioning.claimDevice({ claimKey: row!["claim_key"]!, hardwareId: "HW-CLI-STOLEN" })).rejects.toThrow("Not authorized");
+    expect(json(await cli(token, "claims"))).toEqual({ claims: [] });
+  }, 30_000);
+
+  test("npm run cli and npm run token start the built code: no compile per command (npm ci builds once)", () => {
+    const root = path.resolve(path.dirname(CLI), "../../..");
+    for (const [script, expected] of [["cli", "usage: device-registry <command>"], ["token", "usage: npm run --silent token"]] as const) {
+      // npm echoes every script it runs ("> name\n> command"): a build would show up as its own lines.
+      const run = spawnSync("npm", ["run", script, "--", "--help"], { cwd: root, encoding: "utf8", env: { ...process.env, npm_config_loglevel: "notice" } });
+      expect([script, run.status]).toEqual([script, 0]);
+      expect(run.stdout).toContain(expected);
+      const ran = run.stdout.split("\n").filter((line) => line.startsWith("> ") && !line.startsWith("> device-registry@"));
+      expect(ran).toEqual([`> node dist/src/cli/${script === "cli" ? "device-registry" : "token"}.js --help`]);
+    }
+    const scripts = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts["prepare"]).toBe("npm run build");
+  }, 30_000);
+
+  test("output piped into a reader that stops early (| head) ends quietly", async () => {
+    const token = await service.token(randomUUID());
+    // More output than a pipe holds (64 KiB), so the CLI is still writing when head exits.
+    const admin = createClient(DeviceRegistryService, createConnectTransport({ baseUrl: service.baseUrl, httpVersion: "1.1" }));
+    await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        admin.registerDevice({ name: `pipe ${i}`, hardwareId: `HW-PIPE-${i}`, meta: Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`pad${k}`, "x".repeat(500)])) }, { headers: { authorization: `Bearer ${token}` } }),
+      ),
+    );
+    const run = await new Promise<Run>((resolve, reject) => {
+      const child = spawn("sh", ["-c", `node "${CLI}" list --url "${service.baseUrl}" | head -n 2`], {
+        env: { PATH: path.dirname(process.execPath) + path.delimiter + (process.env["PATH"] ?? ""), DEVICE_REGISTRY_TOKEN: token },
+        cwd: dir,
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.once("error", reject);
+      child.once("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.stdout.split("\n")).toHaveLength(3);
+    expect(run.stderr).toBe("");
+  }, 60_000);
+
+  test("the progress bar shows no ETA before any progress", () => {
+    // The options and parameters cli-progress renders a line with.
+    const options = { barCompleteString: "=".repeat(10), barIncompleteString: "-".repeat(10), barsize: 10, barGlue: "", autopaddingChar: "" } as never;
+    const at = (value: number, eta: number) => ({ value, total: 100, progress: value / 100, eta, startTime: Date.now(), stopTime: null, maxWidth: 200 }) as never;
+    expect(progressFormat(options, at(0, 0), { rows: 0, failed: 0 })).toBe("importing [----------] 0% | 0 rows, 0 failed | ETA --");
+    expect(progressFormat(options, at(50, 7), { rows: 5, failed: 0 })).toBe("importing [=====-----] 50% | 5 rows, 0 failed | ETA 7s");
+  });
+
+  test("--cacert trusts a private CA for an https:// service; without it the certificate is refused", async () => {
+    const pki = mkdtempSync(path.join(os.tmpdir(), "cli-cacert-"));
+    const file = (name: string) => path.join(pki, name);
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=Private Test CA", "-keyout", file("ca.key"), "-out", file("ca.pem"));
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", file("tls.key"), "-out", file("tls.csr"));
+    writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    openssl("x509", "-req", "-in", file("tls.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", file("san.ext"), "-out", file("tls.crt"));
+    const secure = await startTestService({ tls: { cert: readFileSync(file("tls.crt")), key: readFileSync(file("tls.key")) } });
+    try {
+      const token = await secure.token(randomUUID());
+      const run = (...args: string[]) =>
+        new Promise<Run>((resolve, reject) => {
+          const child = spawn(process.execPath, [CLI, ...args, "--url", secure.baseUrl], { env: { PATH: process.env["PATH"] ?? "", DEVICE_REGISTRY_TOKEN: token }, cwd: dir });
+          let stdout = "";
+          let stderr = "";
+          child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+          child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+          child.once("error", reject);
+          child.once("close", (code) => resolve({ code, stdout, stderr }));
+        });
+      for (const protocol of ["connect", "grpc", "grpc-web"]) {
+        expect([protocol, json(await run("list", "--protocol", protocol, "--cacert", file("ca.pem")))]).toEqual([protocol, { devices: [] }]);
+      }
+      const untrusted = await run("list");
+      expect(untrusted).toMatchObject({ code: 1, stdout: "" });
+      expect(untrusted.stderr).toMatch(/certificate/i);
+      expect(await run("list", "--cacert", file("missing.pem"))).toMatchObject({ code: 2, stderr: expect.stringContaining("--cacert: cannot read") });
+    } finally {
+      await secure.stop();
+      rmSync(pki, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -115,8 +115,8 @@ describe("claim keys of imported devices: their state and their revocation", () 
 
     const pending = await call("GET", "/api/v1/deviceClaims?state=STATE_PENDING", tenantAdmin);
     expect(pending.body["claims"].map((c: { hardware_id: string }) => c.hardware_id)).toEqual(["HW-LS-DELETED", "HW-LS-PENDING"]);
-    // Another tenant sees none of them (an empty list is an empty JSON object, as proto JSON writes it).
-    expect(await call("GET", "/api/v1/deviceClaims", otherAdmin)).toEqual({ status: 200, body: {} });
+    // Another tenant sees none of them.
+    expect(await call("GET", "/api/v1/deviceClaims", otherAdmin)).toEqual({ status: 200, body: { claims: [] } });
   });
 
   test("ListDeviceClaims pages by hardware_id; a page token works only with the filter it came with", async () => {
@@ -135,7 +135,10 @@ describe("claim keys of imported devices: their state and their revocation", () 
 
     const first = await call("GET", "/api/v1/deviceClaims?page_size=3", tenantAdmin);
     const crossed = await call("GET", `/api/v1/deviceClaims?state=STATE_PENDING&page_token=${encodeURIComponent(first.body["next_page_token"])}`, tenantAdmin);
-    expect(crossed).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "page_token: is not a token returned by this method" } });
+    expect(crossed).toEqual({
+      status: 400,
+      body: { code: "INVALID_ARGUMENT", message: "page_token: was issued for other filters: send the filters of the first page with it, or no page_token to start over" },
+    });
   });
 
   test("gRPC: per-entry results; an empty or oversized request is INVALID_ARGUMENT and revokes nothing", async () => {

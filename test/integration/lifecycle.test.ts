@@ -38,7 +38,12 @@ describe("process lifecycle", () => {
     ["a TLS certificate without its key", { TLS_CERT: "/etc/hostname" }, /^configuration error: TLS_CERT and TLS_KEY must be set together$/],
     ["an unreadable JWKS file", { AUTH_JWKS: "/nonexistent/jwks.json" }, /^startup failed: JWKS file \/nonexistent\/jwks.json cannot be used: .+$/],
     ["a hub list that is not JSON", { HUBS: "[{" }, /^configuration error: HUBS is not valid JSON$/],
-    ["a hub without an MQTT URL", { HUBS: '[{"id":"h","hub_url":"https://h.test","hub_url_static_cert":"https://h.test"}]' }, /^configuration error: HUBS hub 0: mqtt_hub_url must be a mqtt:\/mqtts:\/ssl:\/tcp:\/ws:\/wss: URL$/],
+    ["a hub without an MQTT URL", { HUBS: '[{"id":"h","hub_url":"https://h.test","hub_url_static_cert":"https://h.test"}]' }, /^configuration error: HUBS hub 0: mqtt_hub_url is missing \(every hub needs id, hub_url, hub_url_static_cert, mqtt_hub_url\)$/],
+    ["a hub without its static-certificate URL", { HUBS: '[{"id":"h","hub_url":"https://h.test","mqtt_hub_url":"mqtts://h.test"}]' }, /^configuration error: HUBS hub 0: hub_url_static_cert is missing \(every hub needs id, hub_url, hub_url_static_cert, mqtt_hub_url\)$/],
+    ["a hub whose MQTT URL is http", { HUBS: '[{"id":"h","hub_url":"https://h.test","hub_url_static_cert":"https://h.test","mqtt_hub_url":"https://h.test"}]' }, /^configuration error: HUBS hub 0: mqtt_hub_url must be a mqtt:\/mqtts:\/ssl:\/tcp:\/ws:\/wss: URL$/],
+    ["a CORS origin without a scheme, with a slash", { CORS_ORIGINS: "localhost:5173/" }, /^configuration error: CORS_ORIGINS: "localhost:5173\/" is not an origin like https:\/\/app.example.com or http:\/\/localhost:5173 \(scheme, host and port only\)$/],
+    ["a CORS origin with a trailing slash", { CORS_ORIGINS: "https://app.example.test, http://localhost:5173/" }, /^configuration error: CORS_ORIGINS: "http:\/\/localhost:5173\/" is not an origin .*; did you mean "http:\/\/localhost:5173"\?$/],
+    ["a CORS wildcard among origins", { CORS_ORIGINS: "*,https://app.example.test" }, /^configuration error: CORS_ORIGINS: "\*" allows any origin and cannot be combined with others$/],
     ["a JWKS URL that is not http(s)", { AUTH_JWKS: "ftp://example.test/jwks" }, /^configuration error: AUTH_JWKS must use http: or https:, got ftp:$/],
     ["a JWKS file that is not JSON", { AUTH_JWKS: "/etc/hostname" }, /^startup failed: JWKS file \/etc\/hostname cannot be used: not valid JSON$/],
     ["a DATABASE_URL that is not a URL", { DATABASE_URL: "postgres://u:p@db:notaport/x" }, /^configuration error: DATABASE_URL is not a valid URL$/],
@@ -66,6 +71,21 @@ describe("process lifecycle", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(result.stdout).not.toContain("device registry listening");
+  });
+
+  test("on a Node.js older than 24 it exits 1 with one line naming the version it needs", () => {
+    // The version Node reports, made 20.20.2 before main loads, as on a machine's older Node.
+    const olderNode = 'data:text/javascript,Object.defineProperty(process.versions, "node", { value: "20.20.2" })';
+    const result = spawnSync(process.execPath, ["--import", olderNode, MAIN], {
+      env: { PATH: process.env["PATH"] ?? "", DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, PORT: "0" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "startup failed: the device registry needs Node.js 24 or later, this is Node.js 20.20.2 (npm ci installs it: run the service with npm start)",
+    ]);
+    expect(result.stdout).toBe("");
   });
 
   test("SIGTERM lets calls in flight finish, then exits 0", async () => {

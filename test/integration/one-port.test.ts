@@ -28,7 +28,7 @@ describe("one cleartext port", () => {
   test("serves REST over HTTP/1.1 and over HTTP/2 with prior knowledge", async () => {
     const h1 = await fetch(`${service.baseUrl}/api/v1/profiles`, { headers: { authorization: `Bearer ${token}` } });
     expect(h1.status).toBe(200);
-    expect(await h1.json()).toEqual({});
+    expect(await h1.json()).toEqual({ profiles: [] });
 
     const session = http2.connect(service.baseUrl);
     try {
@@ -42,7 +42,7 @@ describe("one cleartext port", () => {
         req.on("error", reject);
       });
       expect(status).toBe(200);
-      expect(JSON.parse(body)).toEqual({});
+      expect(JSON.parse(body)).toEqual({ profiles: [] });
     } finally {
       session.close();
     }
@@ -162,6 +162,6 @@ describe("TLS with ALPN", () => {
         })
         .on("error", reject);
     });
-    expect(body).toBe("200 {}");
+    expect(body).toBe('200 {"profiles":[]}');
   });
 });

@@ -273,7 +273,7 @@ describe("device profiles", () => {
       expect(mine.length).toBeGreaterThan(0);
       expect(mine.every((p) => p["tenant_id"] === tenant)).toBe(true);
       expect(mine.map((p) => p["profile_id"])).not.toContain("b-2");
-      expect(await get("/api/v1/profiles", await service.token(randomUUID()))).toEqual({ status: 200, body: {} });
+      expect(await get("/api/v1/profiles", await service.token(randomUUID()))).toEqual({ status: 200, body: { profiles: [] } });
     });
 
     test("a tampered page_token is 400 naming page_token", async () => {
@@ -403,8 +403,7 @@ describe("device profiles", () => {
       expect(body).toMatchObject(changes);
       const cleared = await patch(updatePath("p_all_fields", "tags,groups,firmware,config"), {});
       expect(cleared.status).toBe(200);
-      expect(cleared.body).not.toHaveProperty("tags");
-      expect(cleared.body).not.toHaveProperty("groups");
+      expect(cleared.body).toMatchObject({ tags: {}, groups: [] });
       expect(cleared.body).not.toHaveProperty("firmware");
       expect(cleared.body).not.toHaveProperty("config");
       expect(cleared.body).toMatchObject({ display_name: "Renamed", meta: { vendor: "other" }, anchor_mode: "ANCHOR_MODE_HASH_CHAIN" });
@@ -597,7 +596,8 @@ describe("device profiles", () => {
       const { status, body } = await post("/api/v1/devices", { name: "plain", hardware_id: "HW-DEF-NONE" });
       expect(status).toBe(200);
       expect(body["anchor_mode"]).toBe("ANCHOR_MODE_MERKLE_BATCH");
-      for (const field of ["profile_id", "groups", "tags", "firmware", "meta", "config"]) expect(body).not.toHaveProperty(field);
+      for (const field of ["profile_id", "firmware", "config"]) expect(body).not.toHaveProperty(field);
+      expect(body).toMatchObject({ groups: [], tags: {}, meta: {} });
     });
 
     test("defaults are copied at registration: a later profile update changes new devices only", async () => {

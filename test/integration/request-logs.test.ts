@@ -122,4 +122,31 @@ describe("request logs of the service process", () => {
     expect(imported.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(lines.filter((l) => l.requestId === imported.requestId)).toEqual([expect.objectContaining({ procedure: `${REGISTRY}/ImportDevices` })]);
   }, 120_000);
+  test("requests refused before their RPC ran say their protocol; a refused CORS preflight is logged; HUBS unset warns once at startup", async () => {
+    const keys = await createTestKeys();
+    const admin = await keys.token({ tenant_id: randomUUID(), role: "tenant_admin" });
+    const other = await startServiceProcess({ DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, CORS_ORIGINS: "https://dashboard.example.test" });
+    try {
+      const send = (path: string, headers: Record<string, string>, body: string, method = "POST") =>
+        fetch(`${other.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${admin}`, ...headers }, ...(method === "OPTIONS" ? {} : { body }) });
+      expect((await send("/api/v1/devices", { "content-type": "application/json", "x-request-id": "bad-rest" }, "{not json")).status).toBe(400);
+      expect((await send(`/${REGISTRY}/RegisterDevice`, { "content-type": "application/json", "x-request-id": "bad-connect" }, "{not json")).status).toBe(400);
+      const refused = await send("/api/v1/devices", { origin: "http://localhost:5173", "access-control-request-method": "POST", "x-request-id": "refused-preflight" }, "", "OPTIONS");
+      expect([refused.status, await refused.json()]).toEqual([403, { code: "PERMISSION_DENIED", message: 'CORS: origin "http://localhost:5173" is not allowed (not listed in CORS_ORIGINS)' }]);
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await other.kill();
+    }
+    const entries = other.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const request = (id: string) => entries.find((e) => e["msg"] === "request" && e["requestId"] === id);
+    expect(request("bad-rest")).toMatchObject({ protocol: "rest", status: 400, path: "/api/v1/devices" });
+    expect(request("bad-connect")).toMatchObject({ protocol: "connect", status: 400, path: `/${REGISTRY}/RegisterDevice` });
+    expect(request("refused-preflight")).toMatchObject({ protocol: "rest", status: 403, httpMethod: "OPTIONS" });
+    expect(entries.filter((e) => String(e["msg"]).startsWith("CORS preflight refused"))).toEqual([
+      expect.objectContaining({ level: 40, origin: "http://localhost:5173", path: "/api/v1/devices", requestId: "refused-preflight" }),
+    ]);
+    expect(entries.filter((e) => String(e["msg"]).includes("HUBS"))).toEqual([
+      expect.objectContaining({ level: 40, msg: expect.stringMatching(/^HUBS not set: devices get no hub/) }),
+    ]);
+  }, 60_000);
 });

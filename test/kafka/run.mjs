@@ -9,6 +9,9 @@
 // Plain .mjs so Node runs it as is; Node 24 strips the types of broker.ts.
 import { join, resolve } from 'node:path';
 import { startKafka } from './broker.ts';
+// The broker's ready probe is a kafkajs client: without the service's fix of kafkajs's request
+// queue it would print a TimeoutNegativeWarning (see the file).
+import '../../src/events/kafkajs-request-queue.ts';
 
 const dataDir = resolve(process.env.DATA_DIR ? join(process.env.DATA_DIR, 'kafka') : join('.data', 'kafka'));
 const port = Number(process.env.KAFKA_PORT || 9092);

@@ -7,9 +7,16 @@ export interface RestReply {
   readonly body: Json;
 }
 
+/** A REST answer with its response headers. */
+export interface RestExchange extends RestReply {
+  readonly headers: Headers;
+}
+
 /** Plain-fetch calls to the REST mapping of a running service, with a bearer token. */
 export interface RestApi {
   call(method: string, path: string, token: string, body?: unknown): Promise<RestReply>;
+  /** A call with extra request headers, answered with the response headers too. */
+  exchange(method: string, path: string, token: string, body: unknown, headers: Record<string, string>): Promise<RestExchange>;
   /** Registers a device and insists on 200; the answer carries its api_key. */
   register(token: string, device: Json): Promise<Json>;
   /** AuthenticateDevice as a hub would call it, with a `service` token. */
@@ -18,16 +25,21 @@ export interface RestApi {
 
 /** A REST client for the service at `baseUrl`. */
 export function createRestApi(baseUrl: string): RestApi {
-  const call = async (method: string, path: string, token: string, body?: unknown): Promise<RestReply> => {
+  const exchange = async (method: string, path: string, token: string, body: unknown, headers: Record<string, string>): Promise<RestExchange> => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: res.status, body: (await res.json()) as Json };
+    return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
+  };
+  const call = async (method: string, path: string, token: string, body?: unknown): Promise<RestReply> => {
+    const { status, body: json } = await exchange(method, path, token, body, {});
+    return { status, body: json };
   };
   return {
     call,
+    exchange,
     async register(token, device) {
       const reply = await call("POST", "/api/v1/devices", token, device);
       if (reply.status !== 200) throw new Error(`registration failed: ${reply.status} ${JSON.stringify(reply.body)}`);

@@ -159,7 +159,7 @@ describe("REST handler over HTTP/1.1", () => {
     const r = await call("GET", "/v1/things/t1");
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("application/json");
-    expect(r.body).toEqual({ thing_id: "t1", color: "COLOR_RED" });
+    expect(r.body).toEqual({ labels: [], thing_id: "t1", color: "COLOR_RED" });
     expect(lastRequest<GetThingRequest>("GetThing").thingId).toBe("t1");
   });
 
@@ -187,11 +187,11 @@ describe("REST handler over HTTP/1.1", () => {
 
   it("serves additional_bindings", async () => {
     const r = await call("GET", "/v1/owners/o1/things/t2");
-    expect(r.body).toEqual({ thing_id: "t2", owner: "o1", color: "COLOR_RED" });
+    expect(r.body).toEqual({ labels: [], thing_id: "t2", owner: "o1", color: "COLOR_RED" });
   });
 
   it("percent-decodes path variables, keeping %2F inside a single-segment value", async () => {
-    expect((await call("GET", "/v1/things/a%2Fb%20c")).body).toEqual({ thing_id: "a/b c", color: "COLOR_RED" });
+    expect((await call("GET", "/v1/things/a%2Fb%20c")).body).toEqual({ labels: [], thing_id: "a/b c", color: "COLOR_RED" });
     expect(lastRequest<GetThingRequest>("GetThing").thingId).toBe("a/b c");
     expect((await call("GET", "/v1/things/caf%C3%A9")).body).toMatchObject({ thing_id: "café" });
   });
@@ -203,7 +203,7 @@ describe("REST handler over HTTP/1.1", () => {
     expect(rotate).toMatchObject({ status: 200, body: { thing_id: "t7", note: "rotate:leak" } });
     expect(lastRequest("RotateThing")).toMatchObject({ thingId: "t7", reason: "leak" });
     const get = await call("GET", "/v1/things/t7");
-    expect(get.body).toEqual({ thing_id: "t7", color: "COLOR_RED" });
+    expect(get.body).toEqual({ labels: [], thing_id: "t7", color: "COLOR_RED" });
   });
 
   it('body "field" takes the body, the query string the remaining fields', async () => {
@@ -233,14 +233,14 @@ describe("REST handler over HTTP/1.1", () => {
       thingId: "other",
       display_name: "New",
     });
-    expect(r.body).toEqual({ thing_id: "t9", display_name: "New", note: "display_name,color" });
+    expect(r.body).toEqual({ labels: [], thing_id: "t9", display_name: "New", note: "display_name,color" });
     const req = lastRequest<UpdateThingRequest>("UpdateThing");
     expect(req.thing?.thingId).toBe("t9");
     expect(req.updateMask?.paths).toEqual(["display_name", "color"]);
     const put = await call("PUT", "/v1/things/t10?updateMask=displayName", { display_name: "Put" });
-    expect(put.body).toEqual({ thing_id: "t10", display_name: "Put", note: "display_name" });
+    expect(put.body).toEqual({ labels: [], thing_id: "t10", display_name: "Put", note: "display_name" });
     const noBody = await call("PATCH", "/v1/things/t11");
-    expect(noBody.body).toEqual({ thing_id: "t11" });
+    expect(noBody.body).toEqual({ labels: [], thing_id: "t11" });
   });
 
   it("DELETE returning google.protobuf.Empty answers {}", async () => {
@@ -368,6 +368,10 @@ describe("REST handler over HTTP/1.1", () => {
         color: "COLOR_GREEN",
         double_value: "NaN",
         float_value: "-Infinity",
+        // REST writes out empty lists, which proto3 JSON omits.
+        colors: [],
+        numbers: [],
+        tags: [],
       },
     });
   });
@@ -379,7 +383,7 @@ describe("REST handler over HTTP/1.1", () => {
 
   it("applies pathPrefix and jsonOptions", async () => {
     const r = await call("GET", "/api/v1/things/t1");
-    expect(r.body).toEqual({ thingId: "t1", color: 1 });
+    expect(r.body).toEqual({ labels: [], thingId: "t1", color: 1 });
     expect(handled).toEqual([true]);
   });
 });
@@ -570,7 +574,7 @@ describe("REST handler over HTTP/2 cleartext", () => {
     const r = await h2call("PATCH", "/v1/things/h2?update_mask=display_name", JSON.stringify({ display_name: "Two" }));
     expect(r.status).toBe(200);
     expect(r.headers["content-type"]).toBe("application/json");
-    expect(JSON.parse(r.body)).toEqual({ thing_id: "h2", display_name: "Two", note: "display_name" });
+    expect(JSON.parse(r.body)).toEqual({ labels: [], thing_id: "h2", display_name: "Two", note: "display_name" });
     expect(last?.headers.get("x-request-id")).toBe("h2-req");
   });
 

@@ -80,7 +80,7 @@ describe("REST handler on an in-process transport", () => {
     const res = await fetch(`${base}/v1/things/t1`);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-interceptor")).toBe("ran");
-    expect(await res.json()).toEqual({ thing_id: "t1", note: "yes" });
+    expect(await res.json()).toEqual({ labels: [], thing_id: "t1", note: "yes" });
   });
 
   it("maps an unimplemented RPC to 501", async () => {
