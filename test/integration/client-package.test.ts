@@ -134,16 +134,16 @@ describe("@device-registry/client, installed as a platform team installs it", ()
     expect(JSON.parse(stdout)).toEqual({ service: "deviceregistry.v1.DeviceRegistryService", listed: [true] });
   }, 60_000);
 
-  test.each([
-    ["a path", () => PACKAGE],
-    ["a git URL", () => `git+file://${ROOT}#path:clients/typescript`],
-  ])("installs from %s with nothing to build", async (_kind, spec) => {
+  // npm cannot install a git repository's subdirectory: `git+…#path:clients/typescript` is
+  // recorded without its path and installs the whole repository (npm 11.19). From a clone, a
+  // platform team installs the path, as here, or packs it.
+  test("installs from a path with nothing to build", async () => {
     const dir = project("platform-team-source", {
       "check.mjs": `import { DeviceRegistryService } from "@device-registry/client";\nconst { createAdminClient } = await import("@device-registry/client/node");\nconsole.log(DeviceRegistryService.typeName, typeof createAdminClient, typeof require);`,
       "check.cjs": `console.log(require("@device-registry/client").DeviceRegistryService.typeName, typeof require("@device-registry/client/node").createAdminClient);`,
     });
     dirs.push(dir);
-    await npm(["install", spec(), ...peers], dir);
+    await npm(["install", PACKAGE, ...peers], dir);
     await expect(run(process.execPath, ["check.mjs"], { cwd: dir })).resolves.toMatchObject({ stdout: "deviceregistry.v1.DeviceRegistryService function undefined\n" });
     await expect(run(process.execPath, ["check.cjs"], { cwd: dir })).resolves.toMatchObject({ stdout: "deviceregistry.v1.DeviceRegistryService function\n" });
   }, 240_000);
