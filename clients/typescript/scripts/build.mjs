@@ -15,7 +15,9 @@ const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 rmSync(path.join(here, "build"), { recursive: true, force: true });
 rmSync(path.join(here, "dist"), { recursive: true, force: true });
 cpSync(path.join(here, "src"), staged, { recursive: true });
-for (const dir of ["deviceregistry", "google/api"]) cpSync(path.join(gen, dir), path.join(staged, "gen", dir), { recursive: true });
+// The generated code, less the proto comments that only the service's OpenAPI document reads.
+const code = (file) => !file.endsWith("_docs.ts");
+for (const dir of ["deviceregistry", "google/api"]) cpSync(path.join(gen, dir), path.join(staged, "gen", dir), { recursive: true, filter: code });
 
 for (const [format, type] of [["esm", "module"], ["cjs", "commonjs"]]) {
   // The nearest package.json's "type" decides which module format tsc (module: nodenext) emits.

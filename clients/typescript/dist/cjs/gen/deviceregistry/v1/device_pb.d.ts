@@ -126,7 +126,7 @@ export type Device = Message<"deviceregistry.v1.Device"> & {
      */
     updatedAt?: Timestamp | undefined;
     /**
-     * Output only. Changes with every update; send it back to update conditionally.
+     * Set by the service and changed by every update; send it back to update conditionally.
      *
      * @generated from field: string etag = 19;
      */

@@ -92,7 +92,7 @@ export type DeviceProfile = Message<"deviceregistry.v1.DeviceProfile"> & {
      */
     updatedAt?: Timestamp | undefined;
     /**
-     * Output only. Changes with every update; send it back to update conditionally.
+     * Set by the service and changed by every update; send it back to update conditionally.
      *
      * @generated from field: string etag = 13;
      */
