@@ -17,28 +17,24 @@ const claimDevice = procedureOf(DeviceProvisioningService.method.claimDevice);
 const NOT_AUTHORIZED = { code: "UNAUTHENTICATED", message: "Not authorized" };
 
 // The manual-registration document's own request, answer and refusal.
+const MANUAL_REGISTRATION = {
+  name: "Lab Bench Thermometer",
+  hardware_id: "HW-LAB-0001",
+  groups: ["lab", "floor-3"],
+  tags: { region: "eu", owner: "qa" },
+  anchor_mode: "ANCHOR_MODE_MERKLE_BATCH",
+  profile_id: "p_temp_sensor_v2",
+};
 const EXAMPLES: ReadonlyMap<string, OperationExamples> = new Map([
   [
     procedureOf(DeviceRegistryService.method.registerDevice),
     {
-      request: {
-        name: "Lab Bench Thermometer",
-        hardware_id: "HW-LAB-0001",
-        groups: ["lab", "floor-3"],
-        tags: { region: "eu", owner: "qa" },
-        anchor_mode: "ANCHOR_MODE_MERKLE_BATCH",
-        profile_id: "p_temp_sensor_v2",
-      },
+      request: MANUAL_REGISTRATION,
       response: {
         device_id: "3a9f1d22-6b4c-4e8a-bf21-90c7e5d4a118",
         tenant_id: "11111111-1111-1111-1111-111111111111",
-        name: "Lab Bench Thermometer",
-        hardware_id: "HW-LAB-0001",
+        ...MANUAL_REGISTRATION,
         status: "registered",
-        groups: ["lab", "floor-3"],
-        tags: { region: "eu", owner: "qa" },
-        anchor_mode: "ANCHOR_MODE_MERKLE_BATCH",
-        profile_id: "p_temp_sensor_v2",
         api_key: "sk_live_Zr8K2mQx...redacted...",
         created_at: "2026-05-29T10:15:00Z",
       },
