@@ -1,3 +1,4 @@
+import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type net from "node:net";
 import { DeviceAuthService } from "../gen/deviceregistry/v1/device_auth_service_pb.js";
@@ -28,10 +29,10 @@ export interface RouteDeps extends DeviceRegistryDeps {
 }
 
 /** The services the server answers, also the source of the REST mapping. */
-export const services = [DeviceRegistryService, DeviceProvisioningService, DeviceAuthService] as const;
+export const services: readonly DescService[] = [DeviceRegistryService, DeviceProvisioningService, DeviceAuthService];
 
 /** Every service the server answers: the above, gRPC health and server reflection (v1 and v1alpha). */
-export const servedServices = [...services, Health, ServerReflection, ServerReflectionV1alpha] as const;
+export const servedServices: readonly DescService[] = [...services, Health, ServerReflection, ServerReflectionV1alpha];
 
 /** Which service answers which RPC. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {

@@ -64,14 +64,20 @@ const WELL_KNOWN: Readonly<Record<string, Schema>> = {
   "google.protobuf.BytesValue": nullable(ScalarType.BYTES),
 };
 
-/** Creates a collector; `useProtoFieldName` must match the JSON options the REST handler uses. */
-export function createSchemaCollector(useProtoFieldName = true): SchemaCollector {
+// AIP-203: a field documented "Output only." is set by the service and ignored in requests.
+const OUTPUT_ONLY = /^Output only\./;
+
+/**
+ * Creates a collector; `useProtoFieldName` must match the JSON options the REST handler uses.
+ * `docs` (proto comments by full name) describe the messages, enums and fields.
+ */
+export function createSchemaCollector(useProtoFieldName = true, docs: Readonly<Record<string, string>> = {}): SchemaCollector {
   const components: Record<string, Schema> = {};
   const ref = (typeName: string): Schema => ({ $ref: `#/components/schemas/${typeName}` });
 
   const enumSchema = (desc: DescEnum): Schema => {
     if (desc.typeName === "google.protobuf.NullValue") return { type: "null" };
-    components[desc.typeName] ??= { type: "string", enum: desc.values.map((v) => v.name) };
+    components[desc.typeName] ??= { ...described(docs[desc.typeName]), type: "string", enum: desc.values.map((v) => v.name) };
     return ref(desc.typeName);
   };
 
@@ -80,8 +86,11 @@ export function createSchemaCollector(useProtoFieldName = true): SchemaCollector
     if (known !== undefined) return known;
     if (components[desc.typeName] === undefined) {
       const properties: Record<string, Schema> = {};
-      components[desc.typeName] = { type: "object", properties, additionalProperties: false }; // before recursing: messages may nest themselves
-      for (const f of desc.fields) properties[useProtoFieldName ? f.name : f.jsonName] = field(f);
+      components[desc.typeName] = { ...described(docs[desc.typeName]), type: "object", properties, additionalProperties: false }; // before recursing: messages may nest themselves
+      for (const f of desc.fields) {
+        const doc = docs[`${desc.typeName}.${f.name}`];
+        properties[useProtoFieldName ? f.name : f.jsonName] = { ...field(f), ...described(doc), ...(doc !== undefined && OUTPUT_ONLY.test(doc) ? { readOnly: true } : {}) };
+      }
     }
     return ref(desc.typeName);
   };
@@ -110,3 +119,6 @@ export function createSchemaCollector(useProtoFieldName = true): SchemaCollector
 
   return { message, field, components };
 }
+
+/** `{ description }` of a documented element, `{}` of an undocumented one. */
+export const described = (doc: string | undefined): Schema => (doc === undefined ? {} : { description: doc });

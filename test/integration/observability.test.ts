@@ -202,7 +202,8 @@ describe("request ids, /metrics and the OpenAPI document", () => {
       requestBody: { content: { "application/json": { schema: { $ref: "#/components/schemas/deviceregistry.v1.RegisterDeviceRequest" } } } },
       responses: {
         "200": { content: { "application/json": { schema: { $ref: "#/components/schemas/deviceregistry.v1.Device" } } } },
-        default: { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "4XX": { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "5XX": { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
       },
     });
     const list = paths["/api/v1/devices"]["get"];
@@ -219,11 +220,11 @@ describe("request ids, /metrics and the OpenAPI document", () => {
     expect(doc["components"]["securitySchemes"]["bearerAuth"]).toEqual(expect.objectContaining({ type: "http", scheme: "bearer", bearerFormat: "JWT" }));
 
     const device = doc["components"]["schemas"]["deviceregistry.v1.Device"]["properties"];
-    expect(device["device_id"]).toEqual({ type: "string" });
-    expect(device["created_at"]).toEqual({ type: "string", format: "date-time" });
-    expect(device["config"]).toEqual({ type: "object", additionalProperties: true });
-    expect(device["tags"]).toEqual({ type: "object", additionalProperties: { type: "string" } });
-    expect(device["anchor_mode"]).toEqual({ $ref: "#/components/schemas/deviceregistry.v1.AnchorMode" });
+    expect(device["device_id"]).toEqual({ type: "string", readOnly: true, description: "Output only. Generated UUID." });
+    expect(device["created_at"]).toMatchObject({ type: "string", format: "date-time", readOnly: true });
+    expect(device["config"]).toMatchObject({ type: "object", additionalProperties: true });
+    expect(device["tags"]).toMatchObject({ type: "object", additionalProperties: { type: "string" } });
+    expect(device["anchor_mode"]).toMatchObject({ $ref: "#/components/schemas/deviceregistry.v1.AnchorMode" });
     expect(doc["components"]["schemas"]["deviceregistry.v1.AnchorMode"]["enum"]).toContain("ANCHOR_MODE_MERKLE_BATCH");
     expect(paths["/api/v1/profiles/{profile_id}"]["patch"]["parameters"][1]).toMatchObject({ name: "update_mask", in: "query", schema: { type: "string" } });
   });

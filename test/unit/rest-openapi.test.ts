@@ -80,7 +80,7 @@ describe("createOpenApiDocument", () => {
     expect(op("/v1/things/{thing_id}", "get")["requestBody"]).toBeUndefined();
     expect(json(op("/v1/books", "get"), "200")).toEqual({ type: "array", items: { $ref: "#/components/schemas/resttest.v1.Book" } });
     expect(json(op("/v1/things/{thing_id}", "delete"), "200")).toEqual({ type: "object", additionalProperties: false });
-    expect(op("/v1/things", "post")["responses"]["default"]["content"]["application/json"]["schema"]).toEqual({ $ref: "#/components/schemas/Error" });
+    for (const status of ["4XX", "5XX"]) expect(op("/v1/things", "post")["responses"][status]["content"]["application/json"]["schema"]).toEqual({ $ref: "#/components/schemas/Error" });
 
     expect(schema("resttest.v1.Thing")["properties"]).toEqual({
       thing_id: { type: "string" },

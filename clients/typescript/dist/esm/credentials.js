@@ -1,0 +1,7 @@
+/** An interceptor that sends `Authorization: Bearer <credential>` with every call. */
+export function bearerCredential(credential) {
+    return (next) => async (req) => {
+        req.header.set("authorization", `Bearer ${typeof credential === "string" ? credential : await credential()}`);
+        return next(req);
+    };
+}
