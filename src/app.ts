@@ -5,14 +5,17 @@ import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { Config } from "./config.js";
 import { ClaimRateLimiter } from "./db/claim-rate-limiter.js";
 import { DeviceRepository } from "./db/device-repository.js";
+import { ManufacturerCaRepository } from "./db/manufacturer-ca-repository.js";
 import { ProfileRepository } from "./db/profile-repository.js";
 import { loadServiceKey } from "./db/service-keys.js";
+import { CertificateRegistration } from "./domain/certificate-registration.js";
 import { ChildService } from "./domain/child-service.js";
 import { ClaimService } from "./domain/claim-service.js";
 import { CredentialIssuer } from "./domain/credential-issuer.js";
 import { DeviceAuthenticator } from "./domain/device-authenticator.js";
 import { DeviceService } from "./domain/device-service.js";
 import { ImportService } from "./domain/import-service.js";
+import { ManufacturerCaService } from "./domain/manufacturer-ca-service.js";
 import { PageTokens } from "./domain/page-token.js";
 import { ProfileService } from "./domain/profile-service.js";
 import type { OutboxRelay } from "./events/outbox-relay.js";
@@ -46,6 +49,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
   const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
   const deviceRepository = new DeviceRepository(pool);
   const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs, new CredentialIssuer(issuingCa));
+  const manufacturerCaRepository = new ManufacturerCaRepository(pool);
   const health = new HealthState(servedServices.map((service) => service.typeName));
   const routes = createRoutes({
     devices,
@@ -56,6 +60,8 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     claimLimiter: new ClaimRateLimiter(pool, config.claimRateLimits),
     trustedProxies: config.trustedProxies,
     children: new ChildService(devices, deviceRepository),
+    manufacturerCas: new ManufacturerCaService(manufacturerCaRepository, pageTokens),
+    certificateRegistration: new CertificateRegistration(devices, deviceRepository, manufacturerCaRepository, pool),
     health,
   });
   const server = createServer({

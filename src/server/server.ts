@@ -10,6 +10,7 @@ import { withRequestLog } from "../observability/request-log.js";
 import type { ReadinessReport } from "../health/readiness.js";
 import { createInProcessTransport, createRestHandler } from "../rest/index.js";
 import { peerContextValues } from "./client-address.js";
+import { withConnection } from "./peer-certificate.js";
 import { createCors } from "./cors.js";
 import { encodeGrpcMessageAsSpecified } from "./grpc-message-encoding.js";
 import { createCleartextListener } from "./protocol-sniffing.js";
@@ -67,6 +68,8 @@ export function createServer(options: ServerOptions): Server {
     transport: createInProcessTransport(restRouter),
     jsonOptions,
     readMaxBytes: options.maxBodyBytes,
+    // The peer address reaches REST calls through x-forwarded-for; the connection carries its client certificate.
+    contextValues: (req) => withConnection(req),
   });
   const cors = createCors(options.corsOrigins);
   const connect = connectNodeAdapter({
@@ -97,7 +100,8 @@ export function createServer(options: ServerOptions): Server {
 
   const h1 = http.createServer(handler);
   const h2 = options.tls
-    ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true }, handler)
+    ? // A client certificate is optional, and checked by the calls that use one (manufacturer CAs), not by TLS.
+      http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, requestCert: true, rejectUnauthorized: false }, handler)
     : http2.createServer(handler);
   const listener: net.Server = options.tls ? h2 : createCleartextListener(h1, h2);
   const sockets = new Set<net.Socket>();
