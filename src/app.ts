@@ -10,6 +10,7 @@ import { ProfileRepository } from "./db/profile-repository.js";
 import { loadServiceKey } from "./db/service-keys.js";
 import { CertificateRegistration } from "./domain/certificate-registration.js";
 import { ChildService } from "./domain/child-service.js";
+import { CrlPublisher } from "./domain/crl-publisher.js";
 import { ClaimService } from "./domain/claim-service.js";
 import { CredentialIssuer } from "./domain/credential-issuer.js";
 import { DeviceAuthenticator } from "./domain/device-authenticator.js";
@@ -26,6 +27,7 @@ import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import type { IssuingCa } from "./pki/issuing-ca.js";
 import { createRoutes, servedServices, services } from "./routes.js";
 import { createServer, type Server } from "./server/server.js";
+import { createCrlRoute } from "./service/crl-route.js";
 import { createErrorInterceptor } from "./service/error-interceptor.js";
 import { createServiceOpenApiDocument } from "./service/openapi-document.js";
 
@@ -40,7 +42,7 @@ export interface AppDeps {
   readonly metrics?: Metrics | undefined;
   /** This process's outbox relay, whose state readiness reports; undefined without Kafka. */
   readonly relay?: Pick<OutboxRelay, "state"> | undefined;
-  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies">;
+  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies" | "crlRefreshMs">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
@@ -78,6 +80,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     metrics: metrics.registry,
     requestLogger: logger,
     openApiDocument: createServiceOpenApiDocument(services),
+    plainRoutes: [createCrlRoute(new CrlPublisher(pool, issuingCa, config.crlRefreshMs), (err) => logger.error({ err }, "CRL not produced"))],
     readiness: createReadiness({ pool, health, relay, logger }),
   });
   return {

@@ -33,6 +33,8 @@ export interface ServerOptions {
   readonly requestLogger: Logger;
   /** Served at /api/v1/openapi.json, without authentication. */
   readonly openApiDocument: JsonObject;
+  /** Plain HTTP resources served without authentication (the CRL); each returns whether it answered. */
+  readonly plainRoutes?: readonly ((req: NodeRequest, res: NodeResponse) => boolean)[] | undefined;
 }
 
 /** A server built but not yet listening. */
@@ -89,6 +91,7 @@ export function createServer(options: ServerOptions): Server {
     if (cors(req, res)) return;
     encodeGrpcMessageAsSpecified(req, res);
     if (req.method === "GET" && req.url?.split("?", 1)[0] === "/api/v1/openapi.json") return sendJson(res, openApi);
+    if (options.plainRoutes?.some((route) => route(req, res))) return;
     connect(req, res);
   });
   const handler = (req: NodeRequest, res: NodeResponse) => {

@@ -11,6 +11,8 @@ export interface Openssl {
   readonly dir: string;
   /** Runs openssl with `args` in the folder; its stdout (rejects on a non-zero exit, with stderr). */
   run(...args: string[]): Promise<string>;
+  /** Runs openssl with `args`; stdout and stderr together, also on a non-zero exit (where `verify` says why). */
+  output(...args: string[]): Promise<string>;
   /** Writes `content` to a new file of the folder; its name. */
   file(content: string | Uint8Array, ext?: string): string;
   read(name: string): string;
@@ -33,6 +35,11 @@ export function createOpenssl(prefix: string): Openssl {
   return {
     dir,
     run: openssl,
+    output: (...args) =>
+      run("openssl", args, { cwd: dir }).then(
+        ({ stdout, stderr }) => `${stdout}${stderr}`,
+        (err: { stdout: string; stderr: string }) => `${err.stdout}${err.stderr}`,
+      ),
     file,
     read: (name) => readFileSync(path.join(dir, name), "utf8"),
     async createCa(subject) {
