@@ -63,7 +63,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     trustedProxies: config.trustedProxies,
     children: new ChildService(devices, deviceRepository),
     manufacturerCas: new ManufacturerCaService(manufacturerCaRepository, pageTokens),
-    certificateRegistration: new CertificateRegistration(devices, deviceRepository, manufacturerCaRepository, pool),
+    certificateRegistration: new CertificateRegistration(devices, deviceRepository, manufacturerCaRepository, profileRepository, pool),
     health,
   });
   const server = createServer({

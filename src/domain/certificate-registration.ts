@@ -1,15 +1,17 @@
 import { randomUUID, X509Certificate } from "node:crypto";
 import type pg from "pg";
-import { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
+import { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
 import { ManufacturerCa_HardwareIdSource as Source } from "../../gen/deviceregistry/v1/manufacturer_ca_pb.js";
 import type { DeviceRepository } from "../db/device-repository.js";
-import { lockDeviceByHardwareId } from "../db/device-writes.js";
+import { lockDeviceByHardwareId, replaceCredential } from "../db/device-writes.js";
 import type { ManufacturerCaRepository } from "../db/manufacturer-ca-repository.js";
+import type { ProfileRepository } from "../db/profile-repository.js";
 import { holdsCertificate, insertManufacturerCredential, isRevokedCertificate } from "../db/manufacturer-credentials.js";
 import { deviceRegistered } from "../events/device-events.js";
 import { hardwareIdOf, isSignedClientCertificate, type HardwareIdSource } from "../pki/device-certificate.js";
 import { certificateFingerprint } from "../pki/fingerprint.js";
+import { credentialTypeOf, type CredentialSecrets } from "./credential-issuer.js";
 import type { DeviceService } from "./device-service.js";
 import type { Device } from "./device.js";
 import { AbortedError, AlreadyExistsError, InvalidArgumentError, UnauthenticatedError } from "./errors.js";
@@ -21,6 +23,8 @@ export interface ReportedFields {
   readonly firmware: string;
   readonly subModel: string;
   readonly meta: Readonly<Record<string, string>>;
+  /** A PEM CSR for the certificate of ours the CA's profile may call for; "" for none. */
+  readonly csr: string;
 }
 
 const sourceNames: Record<Source, HardwareIdSource> = {
@@ -36,6 +40,7 @@ export class CertificateRegistration {
     private readonly devices: DeviceService,
     private readonly repository: DeviceRepository,
     private readonly cas: ManufacturerCaRepository,
+    private readonly profiles: ProfileRepository,
     private readonly pool: pg.Pool,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -43,10 +48,11 @@ export class CertificateRegistration {
   /**
    * Creates the device `der` names in the tenant of the enabled CA that signed it, with the CA's
    * profile, groups and tags and device.registered; the certificate (its fingerprint) is its
-   * credential. The same certificate again returns the same device, writing nothing.
+   * credential; when the CA's profile calls for client certificates, one of ours is issued too
+   * (returned once). The same certificate again returns the same device, writing nothing.
    * UNAUTHENTICATED "Not authorized", whatever the reason, unless the certificate is acceptable.
    */
-  async register(der: Buffer | undefined, reported: ReportedFields): Promise<{ device: Device; created: boolean }> {
+  async register(der: Buffer | undefined, reported: ReportedFields): Promise<{ device: Device; created: boolean; credential?: CredentialSecrets }> {
     const now = this.now();
     const { certificate, ca, hardwareId } = await this.acceptable(der, now);
     const fields = {
@@ -73,12 +79,16 @@ export class CertificateRegistration {
         isGateway: false,
         ...fields,
       });
+      const profile = ca.profileId === null ? undefined : await this.profiles.get(ca.tenantId, ca.profileId);
+      const ours = credentialTypeOf(profile) === CredentialType.CLIENT_CERTIFICATE ? await this.devices.issueCredential(device, reported.csr, now) : undefined;
+      if (!ours && reported.csr.trim() !== "") throw new InvalidArgumentError("csr", "the CA's profile issues no certificate; a CSR does not apply");
       const event = deviceRegistered(device, device.deviceId, RegistrationMethod.CERTIFICATE);
       // Registered by hand or by a concurrent call since the lookup above: the device may simply retry.
       if (!(await this.repository.insert(device, null, event, client))) throw new AbortedError("the device was registered concurrently; register again");
       const serial = certificate.serialNumber.toLowerCase();
+      if (ours) await replaceCredential(client, device.deviceId, ours.stored, now);
       await insertManufacturerCredential(client, device.deviceId, { credentialId: randomUUID(), fingerprint, serial, notAfter: certificate.validToDate, caId: ca.caId }, now);
-      return { device, created: true };
+      return { device, created: true, ...(ours ? { credential: ours.secrets } : {}) };
     });
   }
 

@@ -11,7 +11,7 @@ export function createCertificateRegistrationService(
 ): ServiceImpl<typeof CertificateRegistrationService> {
   return {
     async registerDeviceByCertificate(req, context) {
-      const { device, created } = await registration.register(presentedCertificateOf(context, trustedProxies), req);
+      const { device, created, credential } = await registration.register(presentedCertificateOf(context, trustedProxies), req);
       return {
         deviceId: device.deviceId,
         hardwareId: device.hardwareId,
@@ -19,6 +19,8 @@ export function createCertificateRegistrationService(
         hubUrl: device.hub.hubUrl,
         hubUrlStaticCert: device.hub.hubUrlStaticCert,
         mqttHubUrl: device.hub.mqttHubUrl,
+        certificate: credential?.certificate ?? "",
+        privateKey: credential?.privateKey ?? "",
       };
     },
   };

@@ -1,6 +1,7 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createHash, randomUUID, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { CertificateRegistrationService } from "../../gen/deviceregistry/v1/certificate_registration_service_pb.js";
 import { registerTestCa } from "../support/manufacturer-ca-api.js";
@@ -81,6 +82,34 @@ describe("just-in-time registration with manufacturer certificates", () => {
     });
     const response = await createClient(CertificateRegistrationService, transport).registerDeviceByCertificate({ firmware: "2" });
     expect(response).toMatchObject({ hardwareId: "SN-JIT-H2", created: true, mqttHubUrl: HUB.mqttHubUrl });
+  });
+
+  test("when the CA's profile calls for client certificates, the device gets one of ours too, on creation only", async () => {
+    await api.call("POST", "/api/v1/profiles", admin, { profile_id: "p_ours", credential_type: "CREDENTIAL_TYPE_CLIENT_CERTIFICATE" });
+    const ca = await createTestCa("Migrating CA");
+    await registerTestCa(api, admin, ca, { profile_id: "p_ours" });
+    const device = await issueTestCertificate(ca, "SN-OURS-1");
+    const first = await register(device);
+    expect(first).toMatchObject({ status: 200, body: { created: true, certificate: expect.stringContaining("BEGIN CERTIFICATE"), private_key: expect.stringContaining("BEGIN PRIVATE KEY") } });
+    const deviceId = first.body["device_id"];
+    const ours = new X509Certificate(first.body["certificate"]);
+    expect(ours.verify(new X509Certificate(readFileSync(service.issuingCaCertPath)).publicKey)).toBe(true);
+    expect(ours.subject).toContain(`CN=${deviceId}`);
+    // Both are its credentials: the factory certificate and ours.
+    expect(await authenticate(deviceId, first.body["certificate"])).toMatchObject({ status: 200 });
+    expect(await authenticate(deviceId, device.certificatePem)).toMatchObject({ status: 200 });
+    const again = await register(device);
+    expect(again).toMatchObject({ status: 200, body: { device_id: deviceId } });
+    expect(again.body["certificate"]).toBeUndefined();
+    expect(again.body["private_key"]).toBeUndefined();
+
+    const csr = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+    const refused = await register(await issueTestCertificate(factory, "SN-CSR-REFUSED"), { csr });
+    expect(refused).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "csr: the CA's profile issues no certificate; a CSR does not apply" } });
+    const bad = await register(await issueTestCertificate(ca, "SN-OURS-BAD-CSR"), { csr });
+    expect(bad).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "csr: is not a PEM PKCS#10 certificate request" } });
+    const { rows } = await service.db.pool.query("SELECT count(*)::int AS n FROM devices WHERE hardware_id IN ('SN-CSR-REFUSED', 'SN-OURS-BAD-CSR')");
+    expect(rows[0].n).toBe(0);
   });
 
   test("another certificate for a hardware_id that exists is ALREADY_EXISTS", async () => {

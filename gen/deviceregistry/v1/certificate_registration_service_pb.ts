@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file deviceregistry/v1/certificate_registration_service.proto.
  */
 export const file_deviceregistry_v1_certificate_registration_service: GenFile = /*@__PURE__*/
-  fileDesc("CjhkZXZpY2VyZWdpc3RyeS92MS9jZXJ0aWZpY2F0ZV9yZWdpc3RyYXRpb25fc2VydmljZS5wcm90bxIRZGV2aWNlcmVnaXN0cnkudjEixQEKIlJlZ2lzdGVyRGV2aWNlQnlDZXJ0aWZpY2F0ZVJlcXVlc3QSEAoIZmlybXdhcmUYASABKAkSEQoJc3ViX21vZGVsGAIgASgJEk0KBG1ldGEYAyADKAsyPy5kZXZpY2VyZWdpc3RyeS52MS5SZWdpc3RlckRldmljZUJ5Q2VydGlmaWNhdGVSZXF1ZXN0Lk1ldGFFbnRyeRorCglNZXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKiAQojUmVnaXN0ZXJEZXZpY2VCeUNlcnRpZmljYXRlUmVzcG9uc2USEQoJZGV2aWNlX2lkGAEgASgJEhMKC2hhcmR3YXJlX2lkGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSDwoHaHViX3VybBgEIAEoCRIbChNodWJfdXJsX3N0YXRpY19jZXJ0GAUgASgJEhQKDG1xdHRfaHViX3VybBgGIAEoCTLhAQoeQ2VydGlmaWNhdGVSZWdpc3RyYXRpb25TZXJ2aWNlEr4BChtSZWdpc3RlckRldmljZUJ5Q2VydGlmaWNhdGUSNS5kZXZpY2VyZWdpc3RyeS52MS5SZWdpc3RlckRldmljZUJ5Q2VydGlmaWNhdGVSZXF1ZXN0GjYuZGV2aWNlcmVnaXN0cnkudjEuUmVnaXN0ZXJEZXZpY2VCeUNlcnRpZmljYXRlUmVzcG9uc2UiMILT5JMCKjoBKiIlL2FwaS92MS9kZXZpY2VzOnJlZ2lzdGVyQnlDZXJ0aWZpY2F0ZWIGcHJvdG8z", [file_google_api_annotations]);
+  fileDesc("CjhkZXZpY2VyZWdpc3RyeS92MS9jZXJ0aWZpY2F0ZV9yZWdpc3RyYXRpb25fc2VydmljZS5wcm90bxIRZGV2aWNlcmVnaXN0cnkudjEi0gEKIlJlZ2lzdGVyRGV2aWNlQnlDZXJ0aWZpY2F0ZVJlcXVlc3QSEAoIZmlybXdhcmUYASABKAkSEQoJc3ViX21vZGVsGAIgASgJEk0KBG1ldGEYAyADKAsyPy5kZXZpY2VyZWdpc3RyeS52MS5SZWdpc3RlckRldmljZUJ5Q2VydGlmaWNhdGVSZXF1ZXN0Lk1ldGFFbnRyeRILCgNjc3IYBCABKAkaKwoJTWV0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEizAEKI1JlZ2lzdGVyRGV2aWNlQnlDZXJ0aWZpY2F0ZVJlc3BvbnNlEhEKCWRldmljZV9pZBgBIAEoCRITCgtoYXJkd2FyZV9pZBgCIAEoCRIPCgdjcmVhdGVkGAMgASgIEg8KB2h1Yl91cmwYBCABKAkSGwoTaHViX3VybF9zdGF0aWNfY2VydBgFIAEoCRIUCgxtcXR0X2h1Yl91cmwYBiABKAkSEwoLY2VydGlmaWNhdGUYByABKAkSEwoLcHJpdmF0ZV9rZXkYCCABKAky4QEKHkNlcnRpZmljYXRlUmVnaXN0cmF0aW9uU2VydmljZRK+AQobUmVnaXN0ZXJEZXZpY2VCeUNlcnRpZmljYXRlEjUuZGV2aWNlcmVnaXN0cnkudjEuUmVnaXN0ZXJEZXZpY2VCeUNlcnRpZmljYXRlUmVxdWVzdBo2LmRldmljZXJlZ2lzdHJ5LnYxLlJlZ2lzdGVyRGV2aWNlQnlDZXJ0aWZpY2F0ZVJlc3BvbnNlIjCC0+STAio6ASoiJS9hcGkvdjEvZGV2aWNlczpyZWdpc3RlckJ5Q2VydGlmaWNhdGViBnByb3RvMw", [file_google_api_annotations]);
 
 /**
  * Request of RegisterDeviceByCertificate: what the device reports about itself at first boot.
@@ -39,6 +39,14 @@ export type RegisterDeviceByCertificateRequest = Message<"deviceregistry.v1.Regi
    * @generated from field: map<string, string> meta = 3;
    */
   meta: { [key: string]: string };
+
+  /**
+   * When the CA's profile calls for a certificate of ours (CREDENTIAL_TYPE_CLIENT_CERTIFICATE): a
+   * PEM CSR for its key; without one the service generates the key pair. Refused otherwise.
+   *
+   * @generated from field: string csr = 4;
+   */
+  csr: string;
 };
 
 /**
@@ -95,6 +103,21 @@ export type RegisterDeviceByCertificateResponse = Message<"deviceregistry.v1.Reg
    * @generated from field: string mqtt_hub_url = 6;
    */
   mqttHubUrl: string;
+
+  /**
+   * When the CA's profile calls for it, on creation only: a client certificate (PEM) signed by the
+   * issuing CA, a second credential beside the factory certificate. Returned only here.
+   *
+   * @generated from field: string certificate = 7;
+   */
+  certificate: string;
+
+  /**
+   * That certificate's private key (PKCS#8 PEM) when the request carried no csr. Returned only here.
+   *
+   * @generated from field: string private_key = 8;
+   */
+  privateKey: string;
 };
 
 /**
