@@ -5,14 +5,18 @@ import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { Config } from "./config.js";
 import { ClaimRateLimiter } from "./db/claim-rate-limiter.js";
 import { DeviceRepository } from "./db/device-repository.js";
+import { ManufacturerCaRepository } from "./db/manufacturer-ca-repository.js";
 import { ProfileRepository } from "./db/profile-repository.js";
 import { loadServiceKey } from "./db/service-keys.js";
+import { CertificateRegistration } from "./domain/certificate-registration.js";
 import { ChildService } from "./domain/child-service.js";
+import { CrlPublisher } from "./domain/crl-publisher.js";
 import { ClaimService } from "./domain/claim-service.js";
 import { CredentialIssuer } from "./domain/credential-issuer.js";
 import { DeviceAuthenticator } from "./domain/device-authenticator.js";
 import { DeviceService } from "./domain/device-service.js";
 import { ImportService } from "./domain/import-service.js";
+import { ManufacturerCaService } from "./domain/manufacturer-ca-service.js";
 import { PageTokens } from "./domain/page-token.js";
 import { ProfileService } from "./domain/profile-service.js";
 import type { OutboxRelay } from "./events/outbox-relay.js";
@@ -23,6 +27,7 @@ import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import type { IssuingCa } from "./pki/issuing-ca.js";
 import { createRoutes, servedServices, services } from "./routes.js";
 import { createServer, type Server } from "./server/server.js";
+import { createCrlRoute } from "./service/crl-route.js";
 import { createErrorInterceptor } from "./service/error-interceptor.js";
 import { createServiceOpenApiDocument } from "./service/openapi-document.js";
 
@@ -37,7 +42,7 @@ export interface AppDeps {
   readonly metrics?: Metrics | undefined;
   /** This process's outbox relay, whose state readiness reports; undefined without Kafka. */
   readonly relay?: Pick<OutboxRelay, "state"> | undefined;
-  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies">;
+  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies" | "crlRefreshMs">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
@@ -46,6 +51,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
   const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
   const deviceRepository = new DeviceRepository(pool);
   const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs, new CredentialIssuer(issuingCa));
+  const manufacturerCaRepository = new ManufacturerCaRepository(pool);
   const health = new HealthState(servedServices.map((service) => service.typeName));
   const routes = createRoutes({
     devices,
@@ -56,6 +62,8 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     claimLimiter: new ClaimRateLimiter(pool, config.claimRateLimits),
     trustedProxies: config.trustedProxies,
     children: new ChildService(devices, deviceRepository),
+    manufacturerCas: new ManufacturerCaService(manufacturerCaRepository, pageTokens),
+    certificateRegistration: new CertificateRegistration(devices, deviceRepository, manufacturerCaRepository, profileRepository, pool),
     health,
   });
   const server = createServer({
@@ -72,6 +80,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     metrics: metrics.registry,
     requestLogger: logger,
     openApiDocument: createServiceOpenApiDocument(services),
+    plainRoutes: [createCrlRoute(new CrlPublisher(pool, issuingCa, config.crlRefreshMs), (err) => logger.error({ err }, "CRL not produced"))],
     readiness: createReadiness({ pool, health, relay, logger }),
   });
   return {

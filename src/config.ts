@@ -6,6 +6,7 @@ import type { ClaimRateLimits } from "./db/claim-rate-limiter.js";
 import { parseHubList, type Hub } from "./domain/hub-pool.js";
 import { checkIssuingCa, type IssuingCaPem } from "./pki/issuing-ca.js";
 import { trustedProxyList } from "./server/client-address.js";
+import { CRL_PATH } from "./service/crl-route.js";
 
 /** Service configuration, read once from the environment by {@link loadConfig}. */
 export interface Config {
@@ -47,6 +48,10 @@ export interface Config {
   readonly issuingCa: IssuingCaPem | undefined;
   /** How long a device client certificate is valid, in ms. */
   readonly deviceCertValidityMs: number;
+  /** The URL of the CRL that certificates name as their distribution point. */
+  readonly crlUrl: string;
+  /** A new CRL is signed at least this often, in ms (and whenever a certificate is revoked). */
+  readonly crlRefreshMs: number;
 }
 
 /** A configuration value that cannot be used; main prints it as one line and exits. */
@@ -74,8 +79,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (databaseUrl !== undefined) url(databaseUrl, "DATABASE_URL", ["postgres:", "postgresql:"]);
   const authJwks = optional(env, "AUTH_JWKS");
   if (authJwks !== undefined && /^[a-z]+:\/\//i.test(authJwks)) url(authJwks, "AUTH_JWKS", ["http:", "https:"]);
+  const port = integer(env, "PORT", 8080, 0, 65535);
+  const crlUrl = optional(env, "CRL_URL");
+  if (crlUrl !== undefined) url(crlUrl, "CRL_URL", ["http:", "https:"]);
   return Object.freeze({
-    port: integer(env, "PORT", 8080, 0, 65535),
+    port,
     host: optional(env, "HOST") ?? "0.0.0.0",
     dataDir: path.resolve(optional(env, "DATA_DIR") ?? ".data"),
     databaseUrl,
@@ -98,6 +106,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     trustedProxies: trustedProxies(env),
     issuingCa: caCert && caKey ? issuingCa(caCert, caKey, env["ISSUING_CA_KEY_PASSPHRASE"] || undefined) : undefined,
     deviceCertValidityMs: integer(env, "DEVICE_CERT_VALIDITY_DAYS", 365, 1, 3650) * 86_400_000,
+    // Hubs fetch it from where they reach the service: set CRL_URL to that address.
+    crlUrl: crlUrl ?? `${tlsCert ? "https" : "http"}://localhost:${port}${CRL_PATH}`,
+    crlRefreshMs: integer(env, "CRL_REFRESH_MINUTES", 60, 1, 7 * 24 * 60) * 60_000,
   });
 }
 

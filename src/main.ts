@@ -50,7 +50,7 @@ async function main(config: Config): Promise<void> {
   const metrics = createMetrics(database.pool);
   const relay = startRelay(config, database.url, logger, metrics.relay);
 
-  const issuingCa = await IssuingCa.load(config.issuingCa ?? (await devIssuingCa(config, logger)), config.deviceCertValidityMs);
+  const issuingCa = await IssuingCa.load(config.issuingCa ?? (await devIssuingCa(config, logger)), config.deviceCertValidityMs, config.crlUrl);
 
   const server = await createApp({ pool: database.pool, verifier, logger, issuingCa, relay, config, metrics });
   const address = await server.listen(config.port, config.host);

@@ -1,8 +1,10 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { CertificateRegistrationService } from "../../gen/deviceregistry/v1/certificate_registration_service_pb.js";
 import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { ManufacturerCaService } from "../../gen/deviceregistry/v1/manufacturer_ca_service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -28,6 +30,7 @@ const writers: readonly Grant[] = [...admins, { role: "member", permission: "dev
 const readers: readonly Grant[] = [...admins, { role: "member" }, { role: "service" }];
 
 const registry = DeviceRegistryService.method;
+const cas = ManufacturerCaService.method;
 
 /** The access policy of every procedure, the single source for enforcement and the README. */
 export const accessPolicyRows: readonly PolicyRow[] = [
@@ -45,11 +48,20 @@ export const accessPolicyRows: readonly PolicyRow[] = [
   { method: registry.listDeviceProfiles, authentication: "jwt", allow: readers },
   { method: registry.updateDeviceProfile, authentication: "jwt", allow: writers },
   { method: registry.deleteDeviceProfile, authentication: "jwt", allow: writers },
+  // Manufacturer CAs are tenant configuration, as profiles are.
+  { method: cas.getCaRegistrationCode, authentication: "jwt", allow: writers },
+  { method: cas.registerManufacturerCa, authentication: "jwt", allow: writers },
+  { method: cas.getManufacturerCa, authentication: "jwt", allow: readers },
+  { method: cas.listManufacturerCas, authentication: "jwt", allow: readers },
+  { method: cas.updateManufacturerCa, authentication: "jwt", allow: writers },
+  { method: cas.deleteManufacturerCa, authentication: "jwt", allow: writers },
   // Devices prove themselves with the claim key in the request.
   { method: DeviceProvisioningService.method.claimDevice, authentication: "device" },
   // Devices present their own api_key.
   { method: DeviceProvisioningService.method.registerChildDevices, authentication: "device" },
   { method: DeviceProvisioningService.method.getDeviceConfig, authentication: "device" },
+  // Devices present a manufacturer certificate in the TLS handshake.
+  { method: CertificateRegistrationService.method.registerDeviceByCertificate, authentication: "device" },
   // Hubs serve devices of every tenant: the device's credential, not the token, names the tenant.
   { method: DeviceAuthService.method.authenticateDevice, authentication: "jwt", allow: [{ role: "service" }] },
   // Probes (load balancers, Kubernetes) hold no token; the status reveals nothing about tenants.

@@ -21,7 +21,8 @@ export interface CredentialLookup {
 
 /**
  * For each lookup, the identity of the registered device `deviceId` whose live (not revoked, not
- * expired) credential of this kind has this hash, or undefined; one query for all of them. Read
+ * expired, of an enabled manufacturer CA if one vouched for it) credential of this kind has this hash,
+ * or undefined; one query for all of them. Read
  * from the database on every call, never cached, so a deletion, a rotation or a disabling takes
  * effect at once on every replica. The kind matters: a certificate fingerprint is public, an
  * api_key hash must never be accepted as one.
@@ -33,7 +34,8 @@ export async function identitiesByCredentials(pool: pg.Pool, lookups: readonly C
            FROM unnest($1::uuid[], $2::text[], $3::bytea[]) WITH ORDINALITY AS k (device_id, kind, secret_hash, i)
            JOIN device_credentials c ON c.secret_hash = k.secret_hash AND c.device_id = k.device_id AND c.kind = k.kind
            JOIN devices d ON d.device_id = c.device_id
-           WHERE c.revoked_at IS NULL AND (c.not_after IS NULL OR c.not_after > now()) AND d.status = 'registered'`,
+           WHERE c.revoked_at IS NULL AND (c.not_after IS NULL OR c.not_after > now()) AND d.status = 'registered'
+             AND (c.ca_id IS NULL OR EXISTS (SELECT 1 FROM manufacturer_cas m WHERE m.ca_id = c.ca_id AND m.enabled))`,
     values: [lookups.map((l) => l.deviceId), lookups.map((l) => l.kind), lookups.map((l) => l.secretHash)],
   });
   const identities = new Array<DeviceIdentity | undefined>(lookups.length).fill(undefined);

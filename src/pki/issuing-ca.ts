@@ -1,4 +1,5 @@
 import { createPrivateKey, KeyObject, randomBytes, webcrypto, X509Certificate as NodeX509Certificate } from "node:crypto";
+import { signCrl, type CrlEntry } from "./crl.js";
 import { certificateFingerprint } from "./fingerprint.js";
 import { x509 } from "./x509.js";
 
@@ -71,15 +72,17 @@ export class IssuingCa {
     private readonly key: webcrypto.CryptoKey,
     private readonly algorithm: SigningAlgorithm,
     private readonly validityMs: number,
+    /** Where the CA publishes its CRL; named in every certificate it signs. */
+    readonly crlUrl: string,
   ) {}
 
-  /** Loads a CA checked by {@link checkIssuingCa}; device certificates last `validityMs`. */
-  static async load(pem: IssuingCaPem, validityMs: number): Promise<IssuingCa> {
+  /** Loads a CA checked by {@link checkIssuingCa}; device certificates last `validityMs` and name `crlUrl`. */
+  static async load(pem: IssuingCaPem, validityMs: number, crlUrl: string): Promise<IssuingCa> {
     checkIssuingCa(pem);
     const keyObject = privateKeyOf(pem);
     const algorithm = signingAlgorithm(keyObject);
     const key = keyObject.toCryptoKey(algorithm.importParams, false, ["sign"]);
-    return new IssuingCa(new x509.X509Certificate(pem.certPem), key, algorithm, validityMs);
+    return new IssuingCa(new x509.X509Certificate(pem.certPem), key, algorithm, validityMs, crlUrl);
   }
 
   /** The CA certificate (PEM) that hubs trust to verify device certificates. */
@@ -113,10 +116,16 @@ export class IssuingCa {
         new x509.SubjectAlternativeNameExtension([{ type: "url", value: deviceUri(subject) }]),
         await x509.SubjectKeyIdentifierExtension.create(publicKey),
         await x509.AuthorityKeyIdentifierExtension.create(this.certificate),
+        new x509.CRLDistributionPointsExtension([this.crlUrl]),
       ],
     });
     const fingerprint = certificateFingerprint(new Uint8Array(certificate.rawData));
     return { pem: certificate.toString("pem"), fingerprint, serial: certificate.serialNumber, notAfter };
+  }
+
+  /** Signs a CRL (RFC 5280) of `entries` numbered `number`, valid from `thisUpdate` to `nextUpdate`. */
+  signCrl(entries: readonly CrlEntry[], number: number, thisUpdate: Date, nextUpdate: Date): Promise<x509.X509Crl> {
+    return signCrl({ certificate: this.certificate, key: this.key, algorithm: this.algorithm.signParams }, entries, number, thisUpdate, nextUpdate);
   }
 
   /** Generates an EC P-256 key pair and signs a certificate for it; the private key as PKCS#8 PEM. */

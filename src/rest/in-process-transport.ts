@@ -4,13 +4,17 @@
  * through the router's handlers, so server-side interceptors (authentication, logging, ...) and
  * the request headers the REST layer forwards are seen as for any network call.
  *
+ * The context values a caller passes with a call reach the handler, as they do on a network
+ * server (createUniversalHandlerClient alone drops them).
+ *
  * The router must have the Connect protocol enabled (createConnectRouter's default). Handlers
  * are looked up on the first call, so services may be registered after the transport is created.
  */
 import type { BinaryReadOptions, BinaryWriteOptions } from "@bufbuild/protobuf";
-import type { ConnectRouter, Interceptor, Transport } from "@connectrpc/connect";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { ConnectRouter, ContextValues, Interceptor, Transport } from "@connectrpc/connect";
 import { createUniversalHandlerClient } from "@connectrpc/connect/protocol";
-import type { UniversalClientFn } from "@connectrpc/connect/protocol";
+import type { UniversalClientFn, UniversalHandler } from "@connectrpc/connect/protocol";
 import { createTransport } from "@connectrpc/connect/protocol-connect";
 
 /** Options of createInProcessTransport. */
@@ -30,17 +34,24 @@ export interface InProcessTransportOptions {
 /** Creates a Transport that dispatches to `router`'s handlers without any network I/O. */
 export function createInProcessTransport(router: ConnectRouter, options: InProcessTransportOptions = {}): Transport {
   let client: UniversalClientFn | undefined;
+  // The Connect client protocol carries no context values to the HTTP client: they travel beside the call.
+  const callValues = new AsyncLocalStorage<ContextValues | undefined>();
+  const withCallValues = (handler: UniversalHandler): UniversalHandler =>
+    Object.assign((req: Parameters<UniversalHandler>[0]) => {
+      const contextValues = callValues.getStore();
+      return handler(contextValues === undefined ? req : { ...req, contextValues });
+    }, handler);
   const httpClient: UniversalClientFn = (request) => {
     if (client === undefined) {
       const missing = router.handlers.filter((h) => !h.protocolNames.includes("connect"));
       if (missing.length > 0) {
         throw new Error(`createInProcessTransport: the router's handler for ${missing[0]!.requestPath} does not speak the Connect protocol`);
       }
-      client = createUniversalHandlerClient(router.handlers);
+      client = createUniversalHandlerClient(router.handlers.map(withCallValues));
     }
     return client(request);
   };
-  return createTransport({
+  const transport = createTransport({
     httpClient,
     baseUrl: "https://in-memory",
     useBinaryFormat: true,
@@ -53,4 +64,10 @@ export function createInProcessTransport(router: ConnectRouter, options: InProce
     ...(options.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: options.defaultTimeoutMs } : {}),
     ...(options.binaryOptions !== undefined ? { binaryOptions: options.binaryOptions } : {}),
   });
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) =>
+      callValues.run(contextValues, () => transport.unary(method, signal, timeoutMs, header, input, contextValues)),
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      callValues.run(contextValues, () => transport.stream(method, signal, timeoutMs, header, input, contextValues)),
+  };
 }

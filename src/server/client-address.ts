@@ -2,13 +2,14 @@ import { createContextKey, createContextValues, type ContextValues, type Handler
 import net from "node:net";
 import type http from "node:http";
 import type http2 from "node:http2";
+import { withConnection } from "./peer-certificate.js";
 
 /** Context key of the TCP peer of a network call; unset for the REST layer's in-process calls. */
 const peerAddressKey = createContextKey<string | undefined>(undefined, { description: "peer address" });
 
-/** Context values of a call received from the network: its peer address. */
+/** Context values of a call received from the network: its peer address and its connection. */
 export function peerContextValues(req: http.IncomingMessage | http2.Http2ServerRequest): ContextValues {
-  return createContextValues().set(peerAddressKey, req.socket.remoteAddress);
+  return withConnection(req, createContextValues().set(peerAddressKey, req.socket.remoteAddress));
 }
 
 /**
@@ -30,6 +31,11 @@ export function clientAddressOf(context: HandlerContext, trustedProxies: net.Blo
 /** One client over IPv4 and IPv6 sockets appears as 127.0.0.1 and ::ffff:127.0.0.1: count it once. */
 function normalized(address: string): string {
   return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+}
+
+/** Whether a TCP peer's address is one of `trustedProxies`. */
+export function isTrustedProxy(address: string, trustedProxies: net.BlockList): boolean {
+  return isTrusted(normalized(address), trustedProxies);
 }
 
 function isTrusted(address: string, trustedProxies: net.BlockList): boolean {

@@ -10,6 +10,7 @@ import { withRequestLog } from "../observability/request-log.js";
 import type { ReadinessReport } from "../health/readiness.js";
 import { createInProcessTransport, createRestHandler } from "../rest/index.js";
 import { peerContextValues } from "./client-address.js";
+import { withConnection } from "./peer-certificate.js";
 import { createCors } from "./cors.js";
 import { encodeGrpcMessageAsSpecified } from "./grpc-message-encoding.js";
 import { createCleartextListener } from "./protocol-sniffing.js";
@@ -32,6 +33,8 @@ export interface ServerOptions {
   readonly requestLogger: Logger;
   /** Served at /api/v1/openapi.json, without authentication. */
   readonly openApiDocument: JsonObject;
+  /** Plain HTTP resources served without authentication (the CRL); each returns whether it answered. */
+  readonly plainRoutes?: readonly ((req: NodeRequest, res: NodeResponse) => boolean)[] | undefined;
 }
 
 /** A server built but not yet listening. */
@@ -67,6 +70,8 @@ export function createServer(options: ServerOptions): Server {
     transport: createInProcessTransport(restRouter),
     jsonOptions,
     readMaxBytes: options.maxBodyBytes,
+    // The peer address reaches REST calls through x-forwarded-for; the connection carries its client certificate.
+    contextValues: (req) => withConnection(req),
   });
   const cors = createCors(options.corsOrigins, (refused) =>
     options.requestLogger.warn(refused, "CORS preflight refused: the origin is not listed in CORS_ORIGINS"),
@@ -88,6 +93,7 @@ export function createServer(options: ServerOptions): Server {
     if (cors(req, res)) return;
     encodeGrpcMessageAsSpecified(req, res);
     if (req.method === "GET" && req.url?.split("?", 1)[0] === "/api/v1/openapi.json") return sendJson(res, openApi);
+    if (options.plainRoutes?.some((route) => route(req, res))) return;
     connect(req, res);
   });
   const handler = (req: NodeRequest, res: NodeResponse) => {
@@ -99,7 +105,8 @@ export function createServer(options: ServerOptions): Server {
 
   const h1 = http.createServer(handler);
   const h2 = options.tls
-    ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true }, handler)
+    ? // A client certificate is optional, and checked by the calls that use one (manufacturer CAs), not by TLS.
+      http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, requestCert: true, rejectUnauthorized: false }, handler)
     : http2.createServer(handler);
   const listener: net.Server = options.tls ? h2 : createCleartextListener(h1, h2);
   const sockets = new Set<net.Socket>();

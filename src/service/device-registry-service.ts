@@ -17,7 +17,7 @@ export interface DeviceRegistryDeps {
 }
 
 /** The tenant and subject of the authenticated caller; the tenant never comes from the request. */
-function actorOf(context: HandlerContext): Actor {
+export function actorOf(context: HandlerContext): Actor {
   const caller = callerOf(context);
   return { tenantId: caller.tenantId, subject: caller.subject };
 }

@@ -5,9 +5,11 @@ import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
 import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { ManufacturerCaService } from "../../gen/deviceregistry/v1/manufacturer_ca_service_pb.js";
 import { accessPolicyRows, procedureOf, type PolicyRow } from "../../src/auth/policy.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
 import { createRestApi, type Json, type RestApi } from "../support/rest-api.js";
+import { createTestCa, issueTestCertificate } from "../support/test-certificates.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 /**
@@ -56,6 +58,18 @@ const profile = async (f: Fixtures) => {
   const reply = await f.api.call("POST", "/api/v1/profiles", f.admin, { profile_id: profileId });
   if (reply.status !== 200) throw new Error(`profile setup failed: ${JSON.stringify(reply.body)}`);
   return profileId;
+};
+/** A new CA of the tenant and its proof of possession, not yet registered. */
+const unregisteredCa = async (f: Fixtures, name: string) => {
+  const ca = await createTestCa(f.unique(name));
+  const code = (await f.api.call("GET", "/api/v1/manufacturerCas:registrationCode", f.admin)).body["registration_code"];
+  return { certificatePem: ca.certificatePem, verificationPem: (await issueTestCertificate(ca, code)).certificatePem };
+};
+const manufacturerCa = async (f: Fixtures): Promise<string> => {
+  const ca = await unregisteredCa(f, "Matrix CA");
+  const reply = await f.api.call("POST", "/api/v1/manufacturerCas", f.admin, { ca: { certificate_pem: ca.certificatePem }, verification_certificate_pem: ca.verificationPem });
+  if (reply.status !== 200) throw new Error(`CA setup failed: ${JSON.stringify(reply.body)}`);
+  return reply.body["ca_id"];
 };
 
 /** One valid call per JWT procedure, by procedure path. */
@@ -181,6 +195,47 @@ const CASES: Record<string, Case> = {
       };
     },
   },
+  [procedureOf(ManufacturerCaService.method.getCaRegistrationCode)]: {
+    async prepare() {
+      return { request: {}, check: (r) => expect(r["registrationCode"]).toMatch(/^[0-9a-f]{32}$/) };
+    },
+  },
+  [procedureOf(ManufacturerCaService.method.registerManufacturerCa)]: {
+    async prepare(f) {
+      const ca = await unregisteredCa(f, "Matrix new CA");
+      return {
+        request: { ca: { certificatePem: ca.certificatePem }, verificationCertificatePem: ca.verificationPem },
+        check: (r) => expect(r).toMatchObject({ caId: expect.stringMatching(/^[0-9a-f-]{36}$/), enabled: true }),
+      };
+    },
+  },
+  [procedureOf(ManufacturerCaService.method.getManufacturerCa)]: {
+    async prepare(f) {
+      const caId = await manufacturerCa(f);
+      return { request: { caId }, check: (r) => expect(r).toMatchObject({ caId }) };
+    },
+  },
+  [procedureOf(ManufacturerCaService.method.listManufacturerCas)]: {
+    async prepare(f) {
+      const caId = await manufacturerCa(f);
+      return { request: { pageSize: 1000 }, check: (r) => expect(r["cas"].map((c: Json) => c["caId"])).toContain(caId) };
+    },
+  },
+  [procedureOf(ManufacturerCaService.method.updateManufacturerCa)]: {
+    async prepare(f) {
+      const caId = await manufacturerCa(f);
+      return { request: { ca: { caId, enabled: false }, updateMask: { paths: ["enabled"] } }, check: (r) => expect(r).toMatchObject({ caId, enabled: false }) };
+    },
+  },
+  [procedureOf(ManufacturerCaService.method.deleteManufacturerCa)]: {
+    async prepare(f) {
+      const caId = await manufacturerCa(f);
+      return {
+        request: { caId },
+        check: () => expect(f.api.call("GET", `/api/v1/manufacturerCas/${caId}`, f.admin)).resolves.toMatchObject({ status: 404 }),
+      };
+    },
+  },
   [procedureOf(DeviceAuthService.method.authenticateDevice)]: {
     async prepare(f) {
       const { device_id, api_key } = await device(f);
@@ -210,6 +265,8 @@ describe("access policy: role × RPC over the network", () => {
               (SELECT count(*) FROM device_profiles)::int AS profiles,
               (SELECT coalesce(sum(version), 0)::int FROM device_profiles) AS profile_versions,
               (SELECT count(*) FROM device_claims)::int AS claims,
+              (SELECT count(*) FROM manufacturer_cas)::int AS manufacturer_cas,
+              (SELECT coalesce(sum(version), 0)::int FROM manufacturer_cas) AS manufacturer_ca_versions,
               (SELECT count(*) FROM outbox)::int AS outbox`,
     );
     return rows[0];
@@ -221,7 +278,7 @@ describe("access policy: role × RPC over the network", () => {
     fixtures = { api: createRestApi(service.baseUrl), admin: tokens.get("tenant_admin")!, unique: (prefix) => `${prefix}-${serial++}` };
     const transport = createConnectTransport({ baseUrl: service.baseUrl, httpVersion: "2" });
     const grpcBy = new Map<DescService, ReturnType<typeof createGrpcJsClient>>();
-    for (const s of [DeviceRegistryService, DeviceAuthService] as DescService[]) {
+    for (const s of [DeviceRegistryService, DeviceAuthService, ManufacturerCaService] as DescService[]) {
       const client = createGrpcJsClient(s, `127.0.0.1:${service.port}`);
       grpcBy.set(s, client);
       grpcClients.push(client);
@@ -254,9 +311,9 @@ describe("access policy: role × RPC over the network", () => {
     await service.stop();
   });
 
-  test("the matrix covers every DeviceRegistryService RPC; every row admits someone, every caller is admitted and refused somewhere", () => {
+  test("the matrix covers every DeviceRegistryService and ManufacturerCaService RPC; every row admits someone, every caller is admitted and refused somewhere", () => {
     const covered = new Set(jwtRows.map((row) => procedureOf(row.method)));
-    for (const method of DeviceRegistryService.methods) expect(covered).toContain(procedureOf(method));
+    for (const method of [...DeviceRegistryService.methods, ...ManufacturerCaService.methods]) expect(covered).toContain(procedureOf(method));
     for (const row of jwtRows) expect(Object.keys(CASES)).toContain(procedureOf(row.method));
     // Every row lets someone in, and every caller is both let in and kept out somewhere.
     for (const row of jwtRows) expect({ row: row.method.name, someone: CALLERS.some((c) => allowedBy(row, c)) }).toEqual({ row: row.method.name, someone: true });

@@ -42,7 +42,7 @@ describe("AuthenticateDevice (hubs)", () => {
       logger: pino({ level: "silent" }),
       issuingCa: service.issuingCa,
       config: { corsOrigins: [], maxBodyBytes: 1 << 20, tls: undefined, hubs: [], claimKeyTtlMs: 86_400_000,
-        claimRateLimits: { perAddress: { points: 1_000, seconds: 60 }, perKey: { points: 1_000, seconds: 60 } }, trustedProxies: new net.BlockList() },
+        claimRateLimits: { perAddress: { points: 1_000, seconds: 60 }, perKey: { points: 1_000, seconds: 60 } }, trustedProxies: new net.BlockList(), crlRefreshMs: 3_600_000 },
     });
     const { port } = await server.listen(0, "127.0.0.1");
     replica = { baseUrl: `http://127.0.0.1:${port}`, close: () => server.close(100) };

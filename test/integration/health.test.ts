@@ -17,6 +17,8 @@ const SERVICES = [
   "deviceregistry.v1.DeviceRegistryService",
   "deviceregistry.v1.DeviceProvisioningService",
   "deviceregistry.v1.DeviceAuthService",
+  "deviceregistry.v1.ManufacturerCaService",
+  "deviceregistry.v1.CertificateRegistrationService",
   "grpc.health.v1.Health",
   "grpc.reflection.v1.ServerReflection",
   "grpc.reflection.v1alpha.ServerReflection",

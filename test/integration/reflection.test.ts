@@ -71,9 +71,11 @@ describe("server reflection", () => {
     const alpha = await bufCurl("--reflect-protocol", "grpc-v1alpha", "--list-services", service.baseUrl);
     expect(alpha.trim().split("\n")).toEqual(allServices);
     expect(allServices).toEqual([
+      "deviceregistry.v1.CertificateRegistrationService",
       "deviceregistry.v1.DeviceAuthService",
       "deviceregistry.v1.DeviceProvisioningService",
       "deviceregistry.v1.DeviceRegistryService",
+      "deviceregistry.v1.ManufacturerCaService",
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
       "grpc.reflection.v1alpha.ServerReflection",

@@ -16,6 +16,9 @@ import { IssuingCa } from "../../src/pki/issuing-ca.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { createTestKeys, type TestKeys } from "./test-keys.js";
 
+/** The CRL distribution point the test services' certificates name. */
+export const TEST_CRL_URL = "http://crl.test/api/v1/crl";
+
 /** The real service, listening on a loopback port, over a fresh database. */
 export interface TestService {
   readonly baseUrl: string;
@@ -44,6 +47,8 @@ export async function startTestService(
     claimRateLimits?: ClaimRateLimits;
     /** Proxies whose x-forwarded-for is believed; none by default. */
     trustedProxies?: net.BlockList;
+    /** A new CRL at least this often (default an hour). */
+    crlRefreshMs?: number;
     /** Runs as a second replica of this service: same database and token keys, left in place on stop. */
     replicaOf?: TestService;
   } = {},
@@ -54,7 +59,7 @@ export async function startTestService(
   const metrics = createMetrics(db.pool);
   const verifier = createTokenVerifier({ keySet: createKeySet(keys.jwksPath) });
   const devCa = await loadOrCreateDevCa(mkdtempSync(path.join(os.tmpdir(), "issuing-ca-")));
-  const issuingCa = await IssuingCa.load(devCa.pem, 30 * 86_400_000);
+  const issuingCa = await IssuingCa.load(devCa.pem, 30 * 86_400_000, TEST_CRL_URL);
   const relay = options.kafka && new OutboxRelay({
     databaseUrl: db.url,
     sink: new KafkaPublisher({ ...options.kafka, partitions: 3, replicationFactor: 1, timeoutMs: 5_000, logger }),
@@ -73,7 +78,7 @@ export async function startTestService(
     metrics,
     config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
       claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } },
-      trustedProxies: options.trustedProxies ?? new net.BlockList() },
+      trustedProxies: options.trustedProxies ?? new net.BlockList(), crlRefreshMs: options.crlRefreshMs ?? 3_600_000 },
   });
   const { port } = await server.listen(0, "127.0.0.1");
   return {

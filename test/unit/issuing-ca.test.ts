@@ -26,7 +26,7 @@ describe("issuing CA", () => {
     expect(config.issuingCa).toEqual({ certPem: readFileSync(files.cert, "utf8"), keyPem: readFileSync(files.key, "utf8") });
     expect(config.deviceCertValidityMs).toBe(7 * 86_400_000);
 
-    const ca = await IssuingCa.load(config.issuingCa!, config.deviceCertValidityMs);
+    const ca = await IssuingCa.load(config.issuingCa!, config.deviceCertValidityMs, config.crlUrl);
     const now = new Date();
     const { certificate, privateKeyPem } = await ca.issueWithNewKey(subject, now);
     expect(privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
@@ -79,7 +79,7 @@ describe("issuing CA", () => {
 
     for (const key of [pkcs8, legacy]) {
       const config = loadConfig({ ISSUING_CA_CERT: plain.cert, ISSUING_CA_KEY: key, ISSUING_CA_KEY_PASSPHRASE: "open sesame" });
-      const ca = await IssuingCa.load(config.issuingCa!, config.deviceCertValidityMs);
+      const ca = await IssuingCa.load(config.issuingCa!, config.deviceCertValidityMs, config.crlUrl);
       const { certificate } = await ca.issueWithNewKey(subject, new Date());
       writeFileSync(path.join(dir, "device.pem"), certificate.pem);
       const { stdout } = await run("openssl", ["verify", "-CAfile", plain.cert, "device.pem"], { cwd: dir });
@@ -107,7 +107,7 @@ describe("issuing CA", () => {
     const second = await loadOrCreateDevCa(dataDir);
     expect(second).toEqual({ ...first, created: false });
 
-    const ca = await IssuingCa.load(second.pem, 86_400_000);
+    const ca = await IssuingCa.load(second.pem, 86_400_000, "http://crl.test/api/v1/crl");
     const { certificate } = await ca.issueWithNewKey(subject, new Date());
     writeFileSync(path.join(dataDir, "device.pem"), certificate.pem);
     const { stdout } = await run("openssl", ["verify", "-CAfile", first.certPath, "device.pem"], { cwd: dataDir });

@@ -25,5 +25,6 @@ export const docs: Readonly<Record<string, string>> = {
   "deviceregistry.v1.RegistrationMethod.REGISTRATION_METHOD_UNSPECIFIED": "Not set.",
   "deviceregistry.v1.RegistrationMethod.REGISTRATION_METHOD_MANUAL": "An admin called RegisterDevice.",
   "deviceregistry.v1.RegistrationMethod.REGISTRATION_METHOD_CLAIM": "The device claimed itself with a claim key.",
-  "deviceregistry.v1.RegistrationMethod.REGISTRATION_METHOD_GATEWAY": "A gateway registered it as a child."
+  "deviceregistry.v1.RegistrationMethod.REGISTRATION_METHOD_GATEWAY": "A gateway registered it as a child.",
+  "deviceregistry.v1.RegistrationMethod.REGISTRATION_METHOD_CERTIFICATE": "The device registered itself with a certificate signed by a manufacturer CA of the tenant."
 };

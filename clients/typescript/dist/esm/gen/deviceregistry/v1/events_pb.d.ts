@@ -161,7 +161,13 @@ export declare enum RegistrationMethod {
      *
      * @generated from enum value: REGISTRATION_METHOD_GATEWAY = 3;
      */
-    GATEWAY = 3
+    GATEWAY = 3,
+    /**
+     * The device registered itself with a certificate signed by a manufacturer CA of the tenant.
+     *
+     * @generated from enum value: REGISTRATION_METHOD_CERTIFICATE = 4;
+     */
+    CERTIFICATE = 4
 }
 /**
  * Describes the enum deviceregistry.v1.RegistrationMethod.

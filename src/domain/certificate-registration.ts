@@ -1,0 +1,116 @@
+import { randomUUID, X509Certificate } from "node:crypto";
+import type pg from "pg";
+import { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
+import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
+import { ManufacturerCa_HardwareIdSource as Source } from "../../gen/deviceregistry/v1/manufacturer_ca_pb.js";
+import type { DeviceRepository } from "../db/device-repository.js";
+import { lockDeviceByHardwareId, replaceCredential } from "../db/device-writes.js";
+import type { ManufacturerCaRepository } from "../db/manufacturer-ca-repository.js";
+import type { ProfileRepository } from "../db/profile-repository.js";
+import { holdsCertificate, insertManufacturerCredential, isRevokedCertificate } from "../db/manufacturer-credentials.js";
+import { deviceRegistered } from "../events/device-events.js";
+import { hardwareIdOf, isSignedClientCertificate, type HardwareIdSource } from "../pki/device-certificate.js";
+import { certificateFingerprint } from "../pki/fingerprint.js";
+import { credentialTypeOf, type CredentialSecrets } from "./credential-issuer.js";
+import type { DeviceService } from "./device-service.js";
+import type { Device } from "./device.js";
+import { AbortedError, AlreadyExistsError, InvalidArgumentError, UnauthenticatedError } from "./errors.js";
+import type { ManufacturerCa } from "./manufacturer-ca.js";
+import * as v from "./validate.js";
+
+/** What a device reports about itself when it registers. */
+export interface ReportedFields {
+  readonly firmware: string;
+  readonly subModel: string;
+  readonly meta: Readonly<Record<string, string>>;
+  /** A PEM CSR for the certificate of ours the CA's profile may call for; "" for none. */
+  readonly csr: string;
+}
+
+const sourceNames: Record<Source, HardwareIdSource> = {
+  [Source.UNSPECIFIED]: "subject_cn",
+  [Source.SUBJECT_CN]: "subject_cn",
+  [Source.SAN_DNS]: "san_dns",
+  [Source.SAN_URI]: "san_uri",
+};
+
+/** Just-in-time registration of devices presenting a certificate signed by a tenant's manufacturer CA. */
+export class CertificateRegistration {
+  constructor(
+    private readonly devices: DeviceService,
+    private readonly repository: DeviceRepository,
+    private readonly cas: ManufacturerCaRepository,
+    private readonly profiles: ProfileRepository,
+    private readonly pool: pg.Pool,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Creates the device `der` names in the tenant of the enabled CA that signed it, with the CA's
+   * profile, groups and tags and device.registered; the certificate (its fingerprint) is its
+   * credential; when the CA's profile calls for client certificates, one of ours is issued too
+   * (returned once). The same certificate again returns the same device, writing nothing.
+   * UNAUTHENTICATED "Not authorized", whatever the reason, unless the certificate is acceptable.
+   */
+  async register(der: Buffer | undefined, reported: ReportedFields): Promise<{ device: Device; created: boolean; credential?: CredentialSecrets }> {
+    const now = this.now();
+    const { certificate, ca, hardwareId } = await this.acceptable(der, now);
+    const fields = {
+      firmware: v.optionalText("firmware", reported.firmware, v.limits.versionLength),
+      subModel: v.optionalText("sub_model", reported.subModel, v.limits.versionLength),
+      meta: v.stringMap("meta", reported.meta),
+    };
+    const fingerprint = certificateFingerprint(certificate.raw);
+    return this.repository.transaction(async (client) => {
+      const existing = await lockDeviceByHardwareId(client, ca.tenantId, hardwareId);
+      if (existing) {
+        if (await holdsCertificate(client, existing.deviceId, fingerprint)) return { device: existing, created: false };
+        throw new AlreadyExistsError(`device with hardware_id "${hardwareId}" already exists in this tenant`);
+      }
+      const device = await this.devices.newDevice(ca.tenantId, {
+        name: "",
+        hardwareId,
+        groups: ca.groups,
+        tags: ca.tags,
+        anchorMode: AnchorMode.UNSPECIFIED,
+        profileId: ca.profileId,
+        gatewayId: null,
+        config: null,
+        isGateway: false,
+        ...fields,
+      });
+      const profile = ca.profileId === null ? undefined : await this.profiles.get(ca.tenantId, ca.profileId);
+      const ours = credentialTypeOf(profile) === CredentialType.CLIENT_CERTIFICATE ? await this.devices.issueCredential(device, reported.csr, now) : undefined;
+      if (!ours && reported.csr.trim() !== "") throw new InvalidArgumentError("csr", "the CA's profile issues no certificate; a CSR does not apply");
+      const event = deviceRegistered(device, device.deviceId, RegistrationMethod.CERTIFICATE);
+      // Registered by hand or by a concurrent call since the lookup above: the device may simply retry.
+      if (!(await this.repository.insert(device, null, event, client))) throw new AbortedError("the device was registered concurrently; register again");
+      const serial = certificate.serialNumber.toLowerCase();
+      if (ours) await replaceCredential(client, device.deviceId, ours.stored, now);
+      await insertManufacturerCredential(client, device.deviceId, { credentialId: randomUUID(), fingerprint, serial, notAfter: certificate.validToDate, caId: ca.caId }, now);
+      return { device, created: true, ...(ours ? { credential: ours.secrets } : {}) };
+    });
+  }
+
+  /** The certificate, the CA that signed it and the hardware_id it carries, or "Not authorized". */
+  private async acceptable(der: Buffer | undefined, now: Date): Promise<{ certificate: X509Certificate; ca: ManufacturerCa; hardwareId: string }> {
+    const denied = new UnauthenticatedError("Not authorized");
+    let certificate: X509Certificate;
+    try {
+      if (der === undefined) throw denied;
+      certificate = new X509Certificate(der);
+    } catch {
+      throw denied;
+    }
+    const candidates = await this.cas.enabledBySubject(certificate.issuer);
+    const ca = candidates.find((c) => isSignedClientCertificate(certificate, new X509Certificate(c.certificatePem), now));
+    if (!ca || (await isRevokedCertificate(this.pool, certificateFingerprint(certificate.raw)))) throw denied;
+    const hardwareId = hardwareIdOf(certificate, sourceNames[ca.hardwareIdSource]);
+    try {
+      return { certificate, ca, hardwareId: v.hardwareId("hardware_id", hardwareId ?? "") };
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw denied;
+      throw err;
+    }
+  }
+}
