@@ -1,4 +1,6 @@
 import type { DescMethod, DescService, JsonObject } from "@bufbuild/protobuf";
+import { docs as certificateRegistrationDocs } from "../../gen/deviceregistry/v1/certificate_registration_service_docs.js";
+import { CertificateRegistrationService } from "../../gen/deviceregistry/v1/certificate_registration_service_pb.js";
 import { docs as authDocs } from "../../gen/deviceregistry/v1/device_auth_service_docs.js";
 import { docs as claimDocs } from "../../gen/deviceregistry/v1/device_claim_docs.js";
 import { docs as deviceDocs } from "../../gen/deviceregistry/v1/device_docs.js";
@@ -8,11 +10,15 @@ import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_pr
 import { docs as registryDocs } from "../../gen/deviceregistry/v1/device_registry_service_docs.js";
 import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { docs as manufacturerCaDocs } from "../../gen/deviceregistry/v1/manufacturer_ca_docs.js";
+import { docs as manufacturerCaServiceDocs } from "../../gen/deviceregistry/v1/manufacturer_ca_service_docs.js";
 import { accessPolicy, procedureOf } from "../auth/policy.js";
 import { createOpenApiDocument, type OperationExamples } from "../rest/openapi.js";
 
-// A device claims itself with the claim key in the body; its later calls present its api_key.
+// A device claims itself with the claim key in the body, or registers itself with its factory
+// certificate in the TLS handshake; its later calls present its api_key.
 const claimDevice = procedureOf(DeviceProvisioningService.method.claimDevice);
+const registerByCertificate = procedureOf(CertificateRegistrationService.method.registerDeviceByCertificate);
 
 const NOT_AUTHORIZED = { code: "UNAUTHENTICATED", message: "Not authorized" };
 
@@ -62,13 +68,28 @@ export function createServiceOpenApiDocument(services: readonly DescService[]): 
       license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     },
     servers: [{ url: "/", description: "The service that serves this document" }],
-    docs: { ...deviceDocs, ...claimDocs, ...profileDocs, ...registryDocs, ...provisioningDocs, ...authDocs },
+    docs: {
+      ...deviceDocs,
+      ...claimDocs,
+      ...profileDocs,
+      ...manufacturerCaDocs,
+      ...registryDocs,
+      ...provisioningDocs,
+      ...authDocs,
+      ...manufacturerCaServiceDocs,
+      ...certificateRegistrationDocs,
+    },
     examplesOf: (rpc: DescMethod) => EXAMPLES.get(procedureOf(rpc)),
     securitySchemes: {
       bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "An EdDSA JWT of the caller (admin, member or service)." },
       deviceApiKey: { type: "http", scheme: "bearer", description: "The device's own api_key." },
+      deviceCertificate: { type: "mutualTLS", description: "The device's factory certificate, presented in the TLS handshake." },
     },
-    securityOf: (rpc) =>
-      accessPolicy.authenticationOf(rpc) === "jwt" ? ["bearerAuth"] : procedureOf(rpc) === claimDevice ? [] : ["deviceApiKey"],
+    securityOf: (rpc) => {
+      if (accessPolicy.authenticationOf(rpc) === "jwt") return ["bearerAuth"];
+      const procedure = procedureOf(rpc);
+      if (procedure === claimDevice) return [];
+      return procedure === registerByCertificate ? ["deviceCertificate"] : ["deviceApiKey"];
+    },
   });
 }

@@ -41,7 +41,13 @@ describe("the service's OpenAPI document", () => {
     expect(register["summary"]).toBe("Registers one device by hand and returns it with its credential (returned only here)");
     expect(register["description"]).toContain("The RPC deviceregistry.v1.DeviceRegistryService/RegisterDevice.");
     for (const o of operations) expect({ id: o["operationId"], summary: /^[A-Z][^.]+[^.]$/.test(o["summary"]) }).toEqual({ id: o["operationId"], summary: true });
-    expect(doc["tags"].map((t: Json) => t["name"])).toEqual(["DeviceRegistryService", "DeviceProvisioningService", "DeviceAuthService"]);
+    expect(doc["tags"].map((t: Json) => t["name"])).toEqual([
+      "DeviceRegistryService",
+      "DeviceProvisioningService",
+      "DeviceAuthService",
+      "ManufacturerCaService",
+      "CertificateRegistrationService",
+    ]);
     for (const tag of doc["tags"]) expect(tag["description"]).toEqual(expect.any(String));
     expect(schema("Device")["description"]).toBe("A device known to the registry, scoped to one tenant.");
     expect(schema("Device")["properties"]["hardware_id"]["description"]).toBe("Stable hardware identifier, unique within the tenant. Immutable.");
