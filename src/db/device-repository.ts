@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Device, JsonObject } from "../domain/device.js";
-import { FailedPreconditionError, InvalidArgumentError } from "../domain/errors.js";
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError } from "../domain/errors.js";
 import type { OutboxEvent } from "../events/outbox-event.js";
 import { createBatcher } from "./batcher.js";
 import { PgError, pgErrorOf } from "./pg-errors.js";
@@ -191,9 +191,17 @@ export interface DeviceCursor {
   readonly deviceId: string;
 }
 
-/** A foreign-key violation of a device write as a domain error (a profile or gateway deleted meanwhile); other errors as they are. */
+/**
+ * A device write refused by the database as a domain error: a pending claim holding the
+ * hardware_id, a profile or gateway deleted meanwhile; other errors as they are.
+ */
 export function deviceWriteError(err: unknown, device: Device): unknown {
   const pgError = pgErrorOf(err);
+  if (pgError?.code === PgError.uniqueViolation && pgError.constraint === "device_claims_pending_hardware_id") {
+    return new AlreadyExistsError(
+      `hardware_id "${device.hardwareId}" belongs to a pending import: its claim key has not been used; revoke it (RevokeClaimKeys) to register the device otherwise`,
+    );
+  }
   if (pgError?.code !== PgError.foreignKeyViolation) return err;
   if (pgError.constraint === "devices_profile_fkey") {
     return new InvalidArgumentError("profile_id", `profile "${device.profileId}" does not exist in this tenant`);

@@ -16,16 +16,6 @@ export async function lockDevice(client: pg.ClientBase, tenantId: string, device
   return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
 }
 
-/** Locks and returns the tenant's device with this hardware_id, or undefined. */
-export async function lockDeviceByHardwareId(client: pg.ClientBase, tenantId: string, hardwareId: string): Promise<Device | undefined> {
-  const result = await client.query({
-    name: "lock-device-by-hardware-id",
-    text: `SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text FOR UPDATE`,
-    values: [tenantId, hardwareId],
-  });
-  return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
-}
-
 /** Writes every mutable column of a locked device and bumps its version; returns the stored row. */
 export async function writeDevice(client: pg.ClientBase, device: Device): Promise<Device> {
   const result = await client.query({
