@@ -107,11 +107,11 @@ export class DeviceService {
     const size = pageSize(requestedSize);
     // The token is bound to the filters: a token of another listing is refused, not misapplied.
     const listing = `devices ${JSON.stringify(filter)}`;
-    const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode(listing, pageToken));
+    const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode(actor.tenantId, listing, pageToken));
     const rows = await this.devices.list(actor.tenantId, filter, cursor, size + 1);
     const devices = rows.slice(0, size);
     const last = devices[devices.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode(listing, { c: last.createdAt.toISOString(), d: last.deviceId }) : "";
+    const next = rows.length > size && last ? this.pageTokens.encode(actor.tenantId, listing, { c: last.createdAt.toISOString(), d: last.deviceId }) : "";
     return { devices, next };
   }
 

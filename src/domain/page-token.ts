@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { InvalidArgumentError } from "./errors.js";
 
 /** Default and largest page sizes of List methods (AIP-158). */
@@ -12,32 +12,48 @@ export function pageSize(requested: number): number {
 }
 
 /**
- * Opaque, tamper-checked page tokens: base64url JSON of the keyset position followed by an
- * HMAC-SHA256 tag under a key all replicas share, bound to the List method it came from.
+ * Opaque page tokens: the keyset position encrypted and authenticated with AES-256-GCM under a key
+ * derived from a secret all replicas share. The tenant and the listing (List method and filters)
+ * are the additional authenticated data, so a token works only for the tenant and the listing it
+ * was issued for, and reveals nothing of the ids or timestamps it holds.
  */
 export class PageTokens {
-  constructor(private readonly key: Buffer) {}
+  private readonly key: Buffer;
 
-  /** A token for the page after `position` of `list`. */
-  encode(list: string, position: Record<string, string>): string {
-    const body = Buffer.from(JSON.stringify(position)).toString("base64url");
-    return `${body}.${this.tag(list, body)}`;
+  constructor(secret: Buffer) {
+    this.key = Buffer.from(hkdfSync("sha256", secret, "", "device-registry page token v2", 32));
   }
 
-  /** The position in a token made by encode for the same list, or INVALID_ARGUMENT. */
-  decode(list: string, token: string): Record<string, string> {
-    const parts = token.split(".");
-    const [body, tag] = parts.length === 2 ? parts : [];
-    const given = Buffer.from(tag ?? "");
-    const expected = Buffer.from(body ? this.tag(list, body) : "");
-    if (!body || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new InvalidArgumentError("page_token", "is not a token returned by this method");
+  /** A token for the page after `position` of the tenant's `listing`. */
+  encode(tenantId: string, listing: string, position: Record<string, string>): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv).setAAD(scopeOf(tenantId, listing));
+    const sealed = Buffer.concat([cipher.update(JSON.stringify(position), "utf8"), cipher.final()]);
+    return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString("base64url");
+  }
+
+  /** The position in a token made by encode for the same tenant and listing, or INVALID_ARGUMENT. */
+  decode(tenantId: string, listing: string, token: string): Record<string, string> {
+    const raw = Buffer.from(token, "base64url");
+    if (raw.length <= IV_BYTES + TAG_BYTES || raw.toString("base64url") !== token) throw notOurs();
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", this.key, raw.subarray(0, IV_BYTES)).setAAD(scopeOf(tenantId, listing));
+      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+      const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+      return JSON.parse(plain.toString("utf8")) as Record<string, string>;
+    } catch {
+      throw notOurs();
     }
-    const position: unknown = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
-    return position as Record<string, string>;
   }
+}
 
-  private tag(list: string, body: string): string {
-    return createHmac("sha256", this.key).update(`${list}\n${body}`).digest("base64url");
-  }
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+function scopeOf(tenantId: string, listing: string): Buffer {
+  return Buffer.from(`${tenantId}\n${listing}`, "utf8");
+}
+
+function notOurs(): InvalidArgumentError {
+  return new InvalidArgumentError("page_token", "is not a token returned by this method");
 }
