@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Device, JsonObject } from "../domain/device.js";
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError } from "../domain/errors.js";
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, UnavailableError } from "../domain/errors.js";
 import type { OutboxEvent } from "../events/outbox-event.js";
 import { createBatcher } from "./batcher.js";
 import { PgError, pgErrorOf } from "./pg-errors.js";
@@ -100,8 +100,8 @@ export class DeviceRepository {
         return await insertDevices(pool, rows);
       } catch (err) {
         // One device's failure (a profile or gateway deleted meanwhile) must not fail the others:
-        // each goes again on its own and gets its own answer.
-        if (rows.length === 1) throw deviceWriteError(err, rows[0]!.device);
+        // each goes again on its own and gets its own answer. A database that is down fails them all.
+        if (rows.length === 1 || err instanceof UnavailableError) throw deviceWriteError(err, rows[0]!.device);
         return rows.map((row) => this.insertOne(row, pool));
       }
     });

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
 import type pg from "pg";
 import type { DeviceCursor, DeviceRepository } from "../db/device-repository.js";
-import { deleteDeviceTree, hasHadCredential, isSelfOrAncestor, lockDevice, replaceCredential, writeDevice } from "../db/device-writes.js";
+import { deleteDeviceTree, hasHadCredential, isSelfOrAncestor, lockDevice, lockTenantGateways, replaceCredential, writeDevice } from "../db/device-writes.js";
 import { insertOutboxEvents } from "../db/outbox-repository.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
 import { credentialRotated, deviceDeleted, deviceRegistered, deviceUpdated } from "../events/device-events.js";
@@ -123,6 +123,7 @@ export class DeviceService {
     const id = deviceId("device.device_id", changes.deviceId);
     const keys = updateKeys(mask);
     return this.devices.transaction(async (client) => {
+      if (keys.includes("gatewayId")) await lockTenantGateways(client, actor.tenantId);
       const current = await lockDevice(client, actor.tenantId, id);
       if (!current) throw notFound(id);
       if (etag !== "" && etag !== etagOf(current)) throw new EtagMismatchError(`etag ${etag} is not current: the device changed`);
