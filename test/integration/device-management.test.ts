@@ -133,7 +133,7 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
       ),
     };
     admin = await service.token(tenant, "tenant_admin");
-    hub = await service.token(randomUUID(), "service");
+    hub = await service.token(randomUUID(), "platform_service");
   });
   afterAll(async () => {
     grpc.close();
