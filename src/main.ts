@@ -8,6 +8,7 @@ import { createTokenVerifier } from "./auth/token-verifier.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./database.js";
 import { migrate } from "./db/migrate.js";
+import { UnavailableError } from "./domain/errors.js";
 import { KafkaPublisher } from "./events/kafka-publisher.js";
 import { OutboxRelay } from "./events/outbox-relay.js";
 import { loadOrCreateDevCa } from "./pki/dev-ca.js";
@@ -44,7 +45,9 @@ async function main(config: Config): Promise<void> {
   const database = await openDatabase(config, logger);
   // The first queries: a database that cannot be used stops startup here, and the line says so.
   const applied = await migrate(database.pool).catch((err: unknown) => {
-    throw new Error(`database: ${(err as Error).message}`, { cause: err });
+    // The driver's reason (e.g. ECONNREFUSED), not the retry advice the service gives its callers.
+    const reason = err instanceof UnavailableError && err.cause instanceof Error ? err.cause : (err as Error);
+    throw new Error(`database: ${reason.message}`, { cause: err });
   });
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
   const metrics = createMetrics(database.pool);

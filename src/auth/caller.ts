@@ -1,8 +1,11 @@
 import { Code, ConnectError, createContextKey } from "@connectrpc/connect";
 import type { HandlerContext } from "@connectrpc/connect";
 
-/** The roles a JWT may carry in its `role` claim. */
-export const roles = ["tenant_admin", "platform_admin", "member", "service"] as const;
+/**
+ * The roles a JWT may carry in its `role` claim. `platform_service` is for services that serve
+ * every tenant (hubs of the whole platform); it may call only what the policy grants it.
+ */
+export const roles = ["tenant_admin", "platform_admin", "member", "service", "platform_service"] as const;
 
 /** A caller's role, from the token's `role` claim. */
 export type Role = (typeof roles)[number];
@@ -29,7 +32,7 @@ export function callerOf(context: HandlerContext): Caller {
   return caller;
 }
 
-/** Whether a value is one of the four roles. */
+/** Whether a value is one of the roles. */
 export function isRole(value: unknown): value is Role {
   return typeof value === "string" && (roles as readonly string[]).includes(value);
 }

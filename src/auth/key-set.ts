@@ -2,11 +2,21 @@ import { readFileSync, statSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { createLocalJWKSet, createRemoteJWKSet, errors } from "jose";
-import type { FlattenedJWSInput, JSONWebKeySet, JWSHeaderParameters, JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwksCache } from "jose";
+import type { FlattenedJWSInput, JSONWebKeySet, JWKSCacheInput, JWSHeaderParameters, JWTVerifyGetKey } from "jose";
 
-/** A key resolver for jose `jwtVerify`: picks the verification key by the token header's kid and alg. */
-export type KeySet = JWTVerifyGetKey;
+/**
+ * A key resolver for jose `jwtVerify`: picks the verification key by the token header's kid and
+ * alg. `validUntil` (ms since the epoch) is when the keys it answers with now are checked against
+ * their source again: a key removed from the source is still used until then, never after, so a
+ * token verified with it must not be trusted past it either.
+ */
+export type KeySet = JWTVerifyGetKey & { readonly validUntil?: () => number };
+
+/** How long after a JWKS file changed its removed keys may still be used (the file is re-checked this often). */
+export const JWKS_FILE_RECHECK_MS = 5_000;
+/** How long after a JWKS URL changed its removed keys may still be used (the set is refetched at this age). */
+export const JWKS_URL_MAX_AGE_MS = 60_000;
 
 /** Tuning of {@link createKeySet}; the defaults suit production. */
 export interface KeySetOptions {
@@ -14,11 +24,14 @@ export interface KeySetOptions {
   readonly recheckMs?: number;
   /** After a fetch, an unknown kid refetches a JWKS URL only once this long has passed (default 30 s). */
   readonly cooldownMs?: number;
+  /** A JWKS URL's keys are refetched once they are this old, so removed keys stop working. */
+  readonly maxAgeMs?: number;
 }
 
 /**
  * Creates the key resolver for a JWKS `source`: an http(s) URL (fetched by jose, refetched on an
- * unknown kid after a cooldown) or a file path (re-read when a kid is unknown and the file changed).
+ * unknown kid after a cooldown and once the keys are `maxAgeMs` old) or a file path (re-read when
+ * a kid is unknown or `recheckMs` after the last check, if the file changed).
  * Throws an Error naming the path when the file is missing, unreadable or not a valid JWKS.
  */
 export function createKeySet(source: string, options: KeySetOptions = {}): KeySet {
@@ -29,9 +42,15 @@ export function createKeySet(source: string, options: KeySetOptions = {}): KeySe
     } catch {
       throw new Error(`JWKS URL ${source} is not a valid URL`);
     }
-    return createRemoteJWKSet(url, { cooldownDuration: options.cooldownMs ?? 30_000 });
+    const maxAgeMs = options.maxAgeMs ?? JWKS_URL_MAX_AGE_MS;
+    // jose records in here when it last fetched the keys.
+    const fetched: Partial<JWKSCacheInput> = {};
+    const remote = createRemoteJWKSet(url, { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: maxAgeMs, [jwksCache]: fetched as JWKSCacheInput });
+    return Object.assign((header?: JWSHeaderParameters, token?: FlattenedJWSInput) => remote(header, token), {
+      validUntil: () => (fetched.uat ?? 0) + maxAgeMs,
+    });
   }
-  return createFileKeySet(path.resolve(source), options.recheckMs ?? 30_000);
+  return createFileKeySet(path.resolve(source), options.recheckMs ?? JWKS_FILE_RECHECK_MS);
 }
 
 function createFileKeySet(file: string, recheckMs: number): KeySet {
@@ -62,7 +81,7 @@ function createFileKeySet(file: string, recheckMs: number): KeySet {
       }
     })());
 
-  return async (header?: JWSHeaderParameters, token?: FlattenedJWSInput) => {
+  const getKey = async (header?: JWSHeaderParameters, token?: FlattenedJWSInput) => {
     if (Date.now() - checkedAt >= recheckMs) await refresh();
     try {
       return await local(header, token);
@@ -72,6 +91,7 @@ function createFileKeySet(file: string, recheckMs: number): KeySet {
       return local(header, token);
     }
   };
+  return Object.assign(getKey, { validUntil: () => checkedAt + recheckMs });
 }
 
 // mtime alone can tie within one clock tick; size and inode catch rewrites and atomic renames too.

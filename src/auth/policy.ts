@@ -10,10 +10,14 @@ import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js"
 import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { Caller, Role } from "./caller.js";
 
-/** One way to be allowed: a role, and optionally a permission the caller must also hold. */
+/**
+ * One way to be allowed: a role, and optionally a permission the caller must also hold. A grant
+ * `acrossTenants` reaches resources of every tenant; any other reaches only the token's tenant.
+ */
 export interface Grant {
   readonly role: Role;
   readonly permission?: string;
+  readonly acrossTenants?: true;
 }
 
 /**
@@ -62,8 +66,12 @@ export const accessPolicyRows: readonly PolicyRow[] = [
   { method: DeviceProvisioningService.method.getDeviceConfig, authentication: "device" },
   // Devices present a manufacturer certificate in the TLS handshake.
   { method: CertificateRegistrationService.method.registerDeviceByCertificate, authentication: "device" },
-  // Hubs serve devices of every tenant: the device's credential, not the token, names the tenant.
-  { method: DeviceAuthService.method.authenticateDevice, authentication: "jwt", allow: [{ role: "service" }] },
+  // A tenant's own hub checks its tenant's devices; a hub of the whole platform holds the role made for it.
+  {
+    method: DeviceAuthService.method.authenticateDevice,
+    authentication: "jwt",
+    allow: [{ role: "service" }, { role: "platform_service", acrossTenants: true }],
+  },
   // Probes (load balancers, Kubernetes) hold no token; the status reveals nothing about tenants.
   { method: Health.method.check, authentication: "none" },
   { method: Health.method.watch, authentication: "none" },
@@ -81,6 +89,8 @@ export interface Policy {
   authenticationOf(method: DescMethod): PolicyRow["authentication"];
   /** Throws PermissionDenied unless the caller may call the method. */
   authorize(caller: Caller, method: DescMethod): void;
+  /** Whether the caller's grant for the method reaches every tenant, not only the token's. */
+  acrossTenants(caller: Caller, method: DescMethod): boolean;
 }
 
 /** Creates a policy from rows; a procedure listed twice is a programming error. */
@@ -109,6 +119,10 @@ export function createPolicy(rows: readonly PolicyRow[]): Policy {
       }
       throw denied(`role ${caller.role} lacks permission ${forRole.map((g) => g.permission).join(" or ")}`);
     },
+    acrossTenants(caller, method) {
+      const row = rowOf(method);
+      return row?.authentication === "jwt" && row.allow.some((grant) => grant.role === caller.role && grant.acrossTenants === true);
+    },
   };
 }
 
@@ -134,7 +148,7 @@ export function formatPolicyTable(rows: readonly PolicyRow[] = accessPolicyRows)
   for (const row of rows) {
     const who =
       row.authentication === "jwt"
-        ? row.allow.map((g) => (g.permission === undefined ? g.role : `${g.role} with ${g.permission}`)).join(", ")
+        ? row.allow.map((g) => `${g.role}${g.permission === undefined ? "" : ` with ${g.permission}`}${g.acrossTenants ? " (every tenant)" : ""}`).join(", ")
         : row.authentication === "device"
           ? "the device itself"
           : "anyone";

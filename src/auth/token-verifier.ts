@@ -15,7 +15,7 @@ export interface TokenVerifierOptions {
   readonly clockTolerance?: number | undefined;
   /** Most verified tokens remembered (default 10,000). */
   readonly cacheSize?: number;
-  /** Longest a verified token is remembered, in ms (default 60 s; never past its exp). */
+  /** Longest a verified token is remembered, in ms (default 60 s; never past its exp nor past the key set's validUntil). */
   readonly cacheTtlMs?: number;
   /** Current time in ms; tests move it. */
   readonly clock?: () => number;
@@ -41,6 +41,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   // Key-set outages are the server's problem, not the token's: report them as Unavailable (retryable).
   const getKey: KeySet = async (header, token) => {
+    // Every token names its key, even while the JWKS holds only one: a token that passed by being
+    // the only candidate would break the day a second key is published, and could not be told
+    // apart from a token of a key since removed.
+    if (typeof header.kid !== "string" || header.kid === "") throw unauthenticated("missing kid");
     try {
       return await keySet(header, token);
     } catch (err) {
@@ -61,8 +65,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       ...(clockTolerance !== undefined && { clockTolerance }),
     });
     const caller = callerFromClaims(payload);
-    // Never remember a token past its exp, so a cache hit cannot outlive it.
-    const until = Math.min((payload.exp as number) * 1000, now + cacheTtlMs);
+    // Never remember a token past its exp, nor past the moment the key set re-checks the keys
+    // it was verified with: a key removed from the JWKS must not live on in the cache.
+    const until = Math.min((payload.exp as number) * 1000, now + cacheTtlMs, keySet.validUntil?.() ?? Infinity);
     if (until > now) {
       cache.set(token, { caller, until });
       if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);

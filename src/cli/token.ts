@@ -6,7 +6,7 @@ import { checkDevTokenRequest, mintDevToken } from "../auth/dev-token.js";
 // Prints one dev-mode JWT signed with the local dev key; `npm run --silent token -- ...` keeps npm's banner out.
 
 const usage =
-  "usage: npm run --silent token -- --tenant <uuid> --role <tenant_admin|platform_admin|member|service> " +
+  "usage: npm run --silent token -- --tenant <uuid> --role <tenant_admin|platform_admin|member|service|platform_service> " +
   "[--sub <subject>] [--permissions devices,...] [--ttl <seconds>] [--data-dir <dir>] [--issuer <iss>] [--audience <aud>]";
 
 /** Bad command-line input: exit code 2, as is usual for usage errors. */

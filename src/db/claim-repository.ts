@@ -22,8 +22,9 @@ export type ClaimConflict = "registered" | "pending";
 
 /**
  * Stores claims in one transaction and returns, for each entry not stored, why: its hardware_id
- * already has a device, or a pending claim. Expired unclaimed entries and entries whose device was
- * deleted make way for the new ones.
+ * already has a device, or a pending claim. Expired entries that never created a device make way
+ * for the new ones. Holds the tenant's hardware_id lock, so no device of these hardware_ids is
+ * inserted meanwhile (see migration 0011).
  */
 export async function insertClaims(
   pool: pg.Pool,
@@ -34,10 +35,10 @@ export async function insertClaims(
 ): Promise<Map<string, ClaimConflict>> {
   const hardwareIds = claims.map((c) => c.hardwareId);
   return withTransaction(pool, async (client) => {
+    await client.query(`SELECT lock_tenant_hardware_ids($1::uuid, true)`, [tenantId]);
     await client.query(
       `DELETE FROM device_claims c WHERE c.tenant_id = $1::uuid AND c.hardware_id = ANY ($2::text[])
-         AND ((c.device_id IS NULL AND c.expires_at <= $3::timestamptz)
-           OR (c.device_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.device_id = c.device_id)))`,
+         AND c.device_id IS NULL AND c.expires_at <= $3::timestamptz`,
       [tenantId, hardwareIds, createdAt],
     );
     const inserted = await client.query<{ hardware_id: string }>(
@@ -91,7 +92,7 @@ export async function deleteClaims(db: pg.Pool | pg.ClientBase, tenantId: string
 /** What an imported device's claim key can do now (see DeviceClaim.State in proto/). */
 export type ClaimState = "pending" | "claimed" | "expired";
 
-/** An import entry as listed: no key, and the device of its hardware_id if one exists. */
+/** An import entry as listed: no key, and the device its claim created if that device exists. */
 export interface ListedClaim {
   readonly hardwareId: string;
   readonly name: string;
@@ -112,11 +113,12 @@ export async function listClaims(
   limit: number,
   now: Date,
 ): Promise<ListedClaim[]> {
+  // Claimed means the claim's own device exists, never another device holding the hardware_id.
   const result = await pool.query(
     `SELECT * FROM (
-       SELECT c.hardware_id, c.name, c.profile_id, c.is_gateway, c.created_at, c.expires_at, d.device_id,
-              CASE WHEN c.expires_at <= $5::timestamptz THEN 'expired' WHEN d.device_id IS NOT NULL THEN 'claimed' ELSE 'pending' END AS state
-       FROM device_claims c LEFT JOIN devices d ON d.tenant_id = c.tenant_id AND d.hardware_id = c.hardware_id
+       SELECT c.hardware_id, c.name, c.profile_id, c.is_gateway, c.created_at, c.expires_at, c.device_id,
+              CASE WHEN c.expires_at <= $5::timestamptz THEN 'expired' WHEN c.device_id IS NOT NULL THEN 'claimed' ELSE 'pending' END AS state
+       FROM device_claims c
        WHERE c.tenant_id = $1::uuid AND c.hardware_id > $2::text) claims
      WHERE $3::text IS NULL OR state = $3::text
      ORDER BY hardware_id LIMIT $4::int`,
@@ -152,7 +154,7 @@ export async function lockClaimByKey(client: pg.ClientBase, keyHash: Buffer): Pr
     : undefined;
 }
 
-/** Records the device a claim created. */
+/** Records the device a claim creates, before the device is inserted (the foreign key is checked at commit). */
 export async function setClaimDevice(client: pg.ClientBase, claimId: string, deviceId: string): Promise<void> {
   await client.query({
     name: "set-claim-device",

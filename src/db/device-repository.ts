@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Device, JsonObject } from "../domain/device.js";
-import { FailedPreconditionError, InvalidArgumentError } from "../domain/errors.js";
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, UnavailableError } from "../domain/errors.js";
 import type { OutboxEvent } from "../events/outbox-event.js";
 import { createBatcher } from "./batcher.js";
 import { PgError, pgErrorOf } from "./pg-errors.js";
@@ -100,8 +100,8 @@ export class DeviceRepository {
         return await insertDevices(pool, rows);
       } catch (err) {
         // One device's failure (a profile or gateway deleted meanwhile) must not fail the others:
-        // each goes again on its own and gets its own answer.
-        if (rows.length === 1) throw deviceWriteError(err, rows[0]!.device);
+        // each goes again on its own and gets its own answer. A database that is down fails them all.
+        if (rows.length === 1 || err instanceof UnavailableError) throw deviceWriteError(err, rows[0]!.device);
         return rows.map((row) => this.insertOne(row, pool));
       }
     });
@@ -191,9 +191,17 @@ export interface DeviceCursor {
   readonly deviceId: string;
 }
 
-/** A foreign-key violation of a device write as a domain error (a profile or gateway deleted meanwhile); other errors as they are. */
+/**
+ * A device write refused by the database as a domain error: a pending claim holding the
+ * hardware_id, a profile or gateway deleted meanwhile; other errors as they are.
+ */
 export function deviceWriteError(err: unknown, device: Device): unknown {
   const pgError = pgErrorOf(err);
+  if (pgError?.code === PgError.uniqueViolation && pgError.constraint === "device_claims_pending_hardware_id") {
+    return new AlreadyExistsError(
+      `hardware_id "${device.hardwareId}" belongs to a pending import: its claim key has not been used; revoke it (RevokeClaimKeys) to register the device otherwise`,
+    );
+  }
   if (pgError?.code !== PgError.foreignKeyViolation) return err;
   if (pgError.constraint === "devices_profile_fkey") {
     return new InvalidArgumentError("profile_id", `profile "${device.profileId}" does not exist in this tenant`);

@@ -26,6 +26,20 @@ export async function lockDeviceByHardwareId(client: pg.ClientBase, tenantId: st
   return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
 }
 
+/**
+ * Serialises the tenant's gateway_id changes until the transaction ends. Taken before any device
+ * row is locked, it keeps concurrent moves from locking each other's rows in opposite orders (a
+ * deadlock) and from closing a cycle neither of them saw (A under B while B goes under A).
+ */
+export async function lockTenantGateways(client: pg.ClientBase, tenantId: string): Promise<void> {
+  await client.query({
+    name: "lock-tenant-gateways",
+    // The two-key form: its key space never meets the single-key locks of migrations and the relay.
+    text: `SELECT pg_advisory_xact_lock(1734440037, hashtext($1::text))`,
+    values: [tenantId],
+  });
+}
+
 /** Writes every mutable column of a locked device and bumps its version; returns the stored row. */
 export async function writeDevice(client: pg.ClientBase, device: Device): Promise<Device> {
   const result = await client.query({

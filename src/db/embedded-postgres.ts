@@ -17,6 +17,8 @@ export interface EmbeddedDatabase {
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (line: string) => void = () => undefined,
+  /** Listen here instead of on a free port (e.g. to start a stopped cluster again where clients expect it). */
+  fixedPort?: number,
 ): Promise<EmbeddedDatabase> {
   const root = path.join(dataDir, "postgres");
   const databaseDir = path.join(root, "data");
@@ -25,7 +27,7 @@ export async function startEmbeddedPostgres(
   const passwordFile = path.join(root, "password");
   if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
   const password = readFileSync(passwordFile, "utf8").trim();
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

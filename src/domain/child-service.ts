@@ -4,7 +4,7 @@ import type { DeviceIdentity } from "../db/credential-repository.js";
 import type { DeviceRepository } from "../db/device-repository.js";
 import { deviceRegistered } from "../events/device-events.js";
 import type { DeviceService } from "./device-service.js";
-import { InvalidArgumentError, PermissionDeniedError } from "./errors.js";
+import { AlreadyExistsError, InvalidArgumentError, PermissionDeniedError } from "./errors.js";
 import * as v from "./validate.js";
 
 /** Most children one call registers. */
@@ -73,8 +73,14 @@ export class ChildService {
         return { hardwareId, error: { code: "ALREADY_EXISTS", message: `device with hardware_id "${hardwareId}" already exists in this tenant` } };
       }
       const device = await this.devices.newDevice(gateway.tenantId, spec);
-      if (await this.repository.insert(device, null, deviceRegistered(device, gateway.deviceId, RegistrationMethod.GATEWAY))) {
-        return { hardwareId, deviceId: device.deviceId };
+      try {
+        if (await this.repository.insert(device, null, deviceRegistered(device, gateway.deviceId, RegistrationMethod.GATEWAY))) {
+          return { hardwareId, deviceId: device.deviceId };
+        }
+      } catch (err) {
+        // The hardware_id belongs to a pending import: that device claims itself.
+        if (err instanceof AlreadyExistsError) return { hardwareId, error: { code: "ALREADY_EXISTS", message: err.message } };
+        throw err;
       }
       // Registered concurrently: look again to tell "already ours" from "someone else's".
     }

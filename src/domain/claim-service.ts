@@ -2,13 +2,13 @@ import { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
 import { lockClaimByKey, setClaimDevice, type StoredClaim } from "../db/claim-repository.js";
 import type { DeviceRepository } from "../db/device-repository.js";
-import { lockDeviceByHardwareId, replaceCredential } from "../db/device-writes.js";
+import { lockDevice, replaceCredential } from "../db/device-writes.js";
 import { insertOutboxEvents } from "../db/outbox-repository.js";
 import { credentialRotated, deviceRegistered } from "../events/device-events.js";
 import type { CredentialSecrets } from "./credential-issuer.js";
 import type { DeviceService } from "./device-service.js";
 import type { Device } from "./device.js";
-import { AbortedError, PermissionDeniedError, UnauthenticatedError } from "./errors.js";
+import { AlreadyExistsError, PermissionDeniedError, UnauthenticatedError } from "./errors.js";
 import { hashSecret } from "./secret.js";
 import * as v from "./validate.js";
 
@@ -34,8 +34,10 @@ export class ClaimService {
   /**
    * The first claim creates the device from its import entry and the profile's defaults and
    * writes device.registered; a later claim by the same device is a quiet re-claim: same device,
-   * a fresh credential, the previous one revoked. The credential is an api_key or a client
-   * certificate, as the device's profile says. Returns the device and its credential (only here).
+   * a fresh credential, the previous one revoked. A key only ever re-claims the device it created:
+   * once that device is deleted the key creates a new one, and a hardware_id held by any other
+   * device is ALREADY_EXISTS. The credential is an api_key or a client certificate, as the
+   * device's profile says. Returns the device and its credential (only here).
    */
   async claim(request: ClaimRequest): Promise<{ device: Device; credential: CredentialSecrets }> {
     const hardwareId = v.hardwareId("hardware_id", request.hardwareId);
@@ -51,22 +53,22 @@ export class ClaimService {
       const now = this.now();
       if (!claim || claim.expiresAt <= now) throw new UnauthenticatedError("Not authorized");
       if (claim.hardwareId !== hardwareId) throw new PermissionDeniedError("the claim key was issued for another hardware_id");
-      const existing = await lockDeviceByHardwareId(client, claim.tenantId, hardwareId);
-      if (existing) {
-        const credential = await this.devices.issueCredential(existing, request.csr, now);
-        await replaceCredential(client, existing.deviceId, credential.stored, now);
-        await insertOutboxEvents(client, [credentialRotated(existing, existing.deviceId, now, credential.type)]);
-        if (claim.deviceId !== existing.deviceId) await setClaimDevice(client, claim.claimId, existing.deviceId);
-        return { device: existing, credential: credential.secrets };
+      // The foreign key of device_id keeps it naming the claim's own device, or NULL once that is deleted.
+      const own = claim.deviceId === null ? undefined : await lockDevice(client, claim.tenantId, claim.deviceId);
+      if (own) {
+        const credential = await this.devices.issueCredential(own, request.csr, now);
+        await replaceCredential(client, own.deviceId, credential.stored, now);
+        await insertOutboxEvents(client, [credentialRotated(own, own.deviceId, now, credential.type)]);
+        return { device: own, credential: credential.secrets };
       }
       const device = await this.devices.newDevice(claim.tenantId, specOf(claim, reported));
       const credential = await this.devices.issueCredential(device, request.csr, now);
       const event = deviceRegistered(device, device.deviceId, RegistrationMethod.CLAIM);
-      // The hardware_id was registered by hand since the lookup above: the device may simply retry.
-      if (!(await this.repository.insert(device, credential.stored, event, client))) {
-        throw new AbortedError("the device was registered concurrently; claim again");
-      }
+      // Recorded first: the database then knows this insert is the claim's own (migration 0011).
       await setClaimDevice(client, claim.claimId, device.deviceId);
+      if (!(await this.repository.insert(device, credential.stored, event, client))) {
+        throw new AlreadyExistsError(`device with hardware_id "${hardwareId}" already exists in this tenant`);
+      }
       return { device, credential: credential.secrets };
     });
   }

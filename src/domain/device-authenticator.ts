@@ -33,12 +33,16 @@ export class DeviceAuthenticator {
     return this.authenticateAny(deviceId, { apiKey, certificate: "", certificateFingerprint: "" });
   }
 
-  /** The identity of the device if the one credential presented is its live one and it is not disabled. */
-  async authenticateAny(deviceId: string, presented: PresentedCredential): Promise<DeviceIdentity> {
-    // Malformed input gets the same answer as a wrong credential: nothing to learn from the difference.
+  /**
+   * The identity of the device if the one credential presented is its live one, it is not
+   * disabled and (when `tenantId` is given) it belongs to that tenant.
+   */
+  async authenticateAny(deviceId: string, presented: PresentedCredential, tenantId?: string): Promise<DeviceIdentity> {
+    // Malformed input, and another tenant's device, get the same answer as a wrong credential:
+    // nothing to learn from the difference.
     const lookup = UUID.test(deviceId) ? lookupOf(presented) : undefined;
     const identity = lookup && (await this.identityOf({ deviceId, kind: lookup.kind, secretHash: lookup.hash }));
-    if (!identity) throw new UnauthenticatedError("Not authorized");
+    if (!identity || (tenantId !== undefined && identity.tenantId !== tenantId)) throw new UnauthenticatedError("Not authorized");
     return identity;
   }
 }

@@ -3,7 +3,7 @@ import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
 import type pg from "pg";
 import type { DeviceCursor, DeviceRepository } from "../db/device-repository.js";
 import { deleteClaims } from "../db/claim-repository.js";
-import { deleteDeviceTree, hasHadCredential, isSelfOrAncestor, lockDevice, replaceCredential, writeDevice } from "../db/device-writes.js";
+import { deleteDeviceTree, hasHadCredential, isSelfOrAncestor, lockDevice, lockTenantGateways, replaceCredential, writeDevice } from "../db/device-writes.js";
 import { insertOutboxEvents } from "../db/outbox-repository.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
 import { credentialRotated, deviceDeleted, deviceRegistered, deviceUpdated } from "../events/device-events.js";
@@ -108,11 +108,11 @@ export class DeviceService {
     const size = pageSize(requestedSize);
     // The token is bound to the filters: a token of another listing is refused, not misapplied.
     const filterKey = JSON.stringify(filter);
-    const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode("devices", pageToken, filterKey));
+    const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode(actor.tenantId, "devices", pageToken, filterKey));
     const rows = await this.devices.list(actor.tenantId, filter, cursor, size + 1);
     const devices = rows.slice(0, size);
     const last = devices[devices.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode("devices", { c: last.createdAt.toISOString(), d: last.deviceId }, filterKey) : "";
+    const next = rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "devices", { c: last.createdAt.toISOString(), d: last.deviceId }, filterKey) : "";
     return { devices, next };
   }
 
@@ -124,6 +124,7 @@ export class DeviceService {
     const id = deviceId("device.device_id", changes.deviceId);
     const keys = updateKeys(mask);
     return this.devices.transaction(async (client) => {
+      if (keys.includes("gatewayId")) await lockTenantGateways(client, actor.tenantId);
       const current = await lockDevice(client, actor.tenantId, id);
       if (!current) throw notFound(id);
       if (etag !== "" && !isCurrentEtag(etag, current)) throw new EtagMismatchError(`etag ${etag} is not current: the device changed`);

@@ -54,3 +54,15 @@ export class RateLimitedError extends DomainError {
     super(`too many attempts; retry after ${retryAfterSeconds} s`);
   }
 }
+
+/** A dependency (the database) cannot be reached now; the caller may retry after `retryAfterSeconds`. */
+export class UnavailableError extends DomainError {
+  override name = "UnavailableError";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

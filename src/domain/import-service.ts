@@ -86,11 +86,11 @@ export class ImportService {
     const size = pageSize(requestedSize);
     // A token works only with the filter it was issued for.
     const filters = state ?? "all";
-    const after = pageToken === "" ? "" : String(this.pageTokens.decode("claims", pageToken, filters)["after"] ?? "");
+    const after = pageToken === "" ? "" : String(this.pageTokens.decode(actor.tenantId, "claims", pageToken, filters)["after"] ?? "");
     const rows = await listClaims(this.pool, actor.tenantId, state, after, size + 1, this.now());
     const claims = rows.slice(0, size);
     const last = claims[claims.length - 1];
-    return { claims, next: rows.length > size && last ? this.pageTokens.encode("claims", { after: last.hardwareId }, filters) : "" };
+    return { claims, next: rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "claims", { after: last.hardwareId }, filters) : "" };
   }
 
   /**

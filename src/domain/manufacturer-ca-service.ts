@@ -70,12 +70,12 @@ export class ManufacturerCaService {
   /** One page of the tenant's CAs, oldest first, and the token of the next page ("" on the last). */
   async list(actor: Actor, requestedSize: number, pageToken: string): Promise<{ cas: ManufacturerCa[]; next: string }> {
     const size = pageSize(requestedSize);
-    const position = pageToken === "" ? undefined : this.pageTokens.decode("manufacturer-cas", pageToken);
+    const position = pageToken === "" ? undefined : this.pageTokens.decode(actor.tenantId, "manufacturer-cas", pageToken);
     const after = position && { createdAt: new Date(position["createdAt"] ?? ""), caId: position["caId"] ?? "" };
     const rows = await this.cas.list(actor.tenantId, after, size + 1);
     const cas = rows.slice(0, size);
     const last = cas[cas.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode("manufacturer-cas", { createdAt: last.createdAt.toISOString(), caId: last.caId }) : "";
+    const next = rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "manufacturer-cas", { createdAt: last.createdAt.toISOString(), caId: last.caId }) : "";
     return { cas, next };
   }
 

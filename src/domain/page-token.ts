@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { InvalidArgumentError } from "./errors.js";
 
 /** Default and largest page sizes of List methods (AIP-158). */
@@ -12,38 +12,48 @@ export function pageSize(requested: number): number {
 }
 
 /**
- * Opaque, tamper-checked page tokens: base64url JSON of the keyset position followed by an
- * HMAC-SHA256 tag under a key all replicas share, bound to the List method it came from and to
- * a digest of the filters it was issued with (inside the tagged JSON), so that a token reused
- * with other filters is told apart from one that is not a token of the method at all.
+ * Opaque page tokens: the keyset position encrypted and authenticated with AES-256-GCM under a key
+ * derived from a secret all replicas share. The tenant and the List method are the additional
+ * authenticated data, so a token works only for the tenant and the method it was issued for and
+ * reveals nothing of the ids or timestamps it holds. A digest of the filters travels inside, so
+ * that a token reused with other filters is told apart from one that is not a token of the method.
  */
 export class PageTokens {
-  constructor(private readonly key: Buffer) {}
+  private readonly key: Buffer;
 
-  /** A token for the page after `position` of `list` with these `filters`. */
-  encode(list: string, position: Record<string, string>, filters = ""): string {
-    const body = Buffer.from(JSON.stringify({ ...position, [FILTERS]: this.digest(filters) })).toString("base64url");
-    return `${body}.${this.tag(list, body)}`;
+  constructor(secret: Buffer) {
+    this.key = Buffer.from(hkdfSync("sha256", secret, "", "device-registry page token v2", 32));
   }
 
-  /** The position in a token made by encode for the same list and filters, or INVALID_ARGUMENT. */
-  decode(list: string, token: string, filters = ""): Record<string, string> {
-    const parts = token.split(".");
-    const [body, tag] = parts.length === 2 ? parts : [];
-    const given = Buffer.from(tag ?? "");
-    const expected = Buffer.from(body ? this.tag(list, body) : "");
-    if (!body || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new InvalidArgumentError("page_token", "is not a token returned by this method");
-    }
-    const { [FILTERS]: issuedFor, ...position } = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Record<string, string>;
+  /** A token for the page after `position` of the tenant's `list` with these `filters`. */
+  encode(tenantId: string, list: string, position: Record<string, string>, filters = ""): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv).setAAD(scopeOf(tenantId, list));
+    const plain = JSON.stringify({ ...position, [FILTERS]: this.digest(filters) });
+    const sealed = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+    return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString("base64url");
+  }
+
+  /** The position in a token made by encode for the same tenant, list and filters, or INVALID_ARGUMENT. */
+  decode(tenantId: string, list: string, token: string, filters = ""): Record<string, string> {
+    const { [FILTERS]: issuedFor, ...position } = this.open(tenantId, list, token);
     if (issuedFor !== this.digest(filters)) {
       throw new InvalidArgumentError("page_token", "was issued for other filters: send the filters of the first page with it, or no page_token to start over");
     }
     return position;
   }
 
-  private tag(list: string, body: string): string {
-    return createHmac("sha256", this.key).update(`${list}\n${body}`).digest("base64url");
+  private open(tenantId: string, list: string, token: string): Record<string, string> {
+    const raw = Buffer.from(token, "base64url");
+    if (raw.length <= IV_BYTES + TAG_BYTES || raw.toString("base64url") !== token) throw notOurs();
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", this.key, raw.subarray(0, IV_BYTES)).setAAD(scopeOf(tenantId, list));
+      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+      const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+      return JSON.parse(plain.toString("utf8")) as Record<string, string>;
+    } catch {
+      throw notOurs();
+    }
   }
 
   private digest(filters: string): string {
@@ -51,5 +61,15 @@ export class PageTokens {
   }
 }
 
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 /** The key of the filters' digest in a token's JSON. */
 const FILTERS = "f";
+
+function scopeOf(tenantId: string, list: string): Buffer {
+  return Buffer.from(`${tenantId}\n${list}`, "utf8");
+}
+
+function notOurs(): InvalidArgumentError {
+  return new InvalidArgumentError("page_token", "is not a token returned by this method");
+}

@@ -62,11 +62,11 @@ export class ProfileService {
   /** One page of profiles ordered by id, and the token of the next page ("" on the last). */
   async list(actor: Actor, requestedSize: number, pageToken: string): Promise<{ profiles: DeviceProfile[]; next: string }> {
     const size = pageSize(requestedSize);
-    const after = pageToken === "" ? "" : this.pageTokens.decode("profiles", pageToken).after;
+    const after = pageToken === "" ? "" : this.pageTokens.decode(actor.tenantId, "profiles", pageToken).after;
     const rows = await this.profiles.list(actor.tenantId, after, size + 1);
     const profiles = rows.slice(0, size);
     const last = profiles[profiles.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode("profiles", { after: last.profileId }) : "";
+    const next = rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "profiles", { after: last.profileId }) : "";
     return { profiles, next };
   }
 

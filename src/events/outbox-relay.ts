@@ -60,7 +60,7 @@ export class OutboxRelay {
   private sinkFailing = false;
   private stopping = false;
   private wake: (() => void) | undefined;
-  /** A notification arrived since the last sleep: the next sleep returns at once. */
+  /** A notification arrived since the last sleep: the next poll sleep returns at once. */
   private notified = false;
   private running: Promise<void> | undefined;
   private lastHousekeeping = 0;
@@ -123,7 +123,9 @@ export class OutboxRelay {
         log.warn({ err: (err as Error).message, attempt: failures, retryInMs: delay }, "outbox relay failed; retrying");
         this.sinkFailing = err instanceof SinkFailure;
         if (!this.sinkFailing) await this.dropConnection();
-        await this.sleep(delay);
+        // New rows must not cut a backoff short: while Kafka or the database is down, every
+        // registration notifies, and waking on each would retry at the rate of registrations.
+        await this.sleep(delay, { wakeOnNotify: false });
       }
     }
   }
@@ -173,20 +175,21 @@ export class OutboxRelay {
     if (client) await client.end().catch(() => undefined);
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping || this.notified) {
+  /** Waits `ms`, or less when stopping or (with `wakeOnNotify`) when new rows are notified. */
+  private sleep(ms: number, { wakeOnNotify = true } = {}): Promise<void> {
+    if (this.stopping || (wakeOnNotify && this.notified)) {
       this.notified = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.notified = false;
+        if (wakeOnNotify) this.notified = false;
         this.wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake = done;
+      this.wake = wakeOnNotify ? done : () => this.stopping && done();
     });
   }
 }

@@ -9,6 +9,7 @@ import {
   PermissionDeniedError,
   RateLimitedError,
   UnauthenticatedError,
+  UnavailableError,
 } from "../domain/errors.js";
 
 /** The one place domain errors become RPC codes. */
@@ -21,6 +22,7 @@ function codeOf(err: DomainError): Code {
   if (err instanceof PermissionDeniedError) return Code.PermissionDenied;
   if (err instanceof RateLimitedError) return Code.ResourceExhausted;
   if (err instanceof UnauthenticatedError) return Code.Unauthenticated;
+  if (err instanceof UnavailableError) return Code.Unavailable;
   return Code.Internal;
 }
 
@@ -35,8 +37,10 @@ export function createErrorInterceptor(logError: (err: unknown, procedure: strin
     } catch (err) {
       if (err instanceof ConnectError) throw err;
       if (err instanceof DomainError) {
-        // A rate-limited caller learns when to come back (HTTP Retry-After on REST, metadata on gRPC).
-        const metadata = err instanceof RateLimitedError ? { "retry-after": String(err.retryAfterSeconds) } : undefined;
+        // A rate-limited caller, or one that met the database down, learns when to come back
+        // (HTTP Retry-After on REST, metadata on gRPC and Connect).
+        const retryAfter = err instanceof RateLimitedError || err instanceof UnavailableError ? err.retryAfterSeconds : undefined;
+        const metadata = retryAfter === undefined ? undefined : { "retry-after": String(retryAfter) };
         throw new ConnectError(err.message, codeOf(err), metadata, undefined, err);
       }
       logError(err, req.url);

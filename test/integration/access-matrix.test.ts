@@ -31,6 +31,7 @@ const CALLERS: readonly Caller[] = [
   { label: "member with devices", role: "member", permissions: ["devices"] },
   { label: "member without devices", role: "member", permissions: [] },
   { label: "service", role: "service", permissions: [] },
+  { label: "platform_service", role: "platform_service", permissions: [] },
 ];
 
 type JwtRow = Extract<PolicyRow, { authentication: "jwt" }>;

@@ -126,6 +126,13 @@ describe("authentication and authorization over the network", () => {
     expect((await service.db.pool.query("SELECT count(*)::int AS n FROM devices WHERE tenant_id = $1", [other])).rows[0].n).toBe(0);
   });
 
+  test("a token without kid is refused although the JWKS holds a single Ed25519 key", async () => {
+    const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
+      .setProtectedHeader({ alg: "EdDSA" }).setExpirationTime("1h").sign(service.keys.privateKey);
+    const { status, body } = await register(`Bearer ${jwt}`);
+    expect({ status, body }).toEqual({ status: 401, body: { code: "UNAUTHENTICATED", message: "invalid token: missing kid" } });
+  });
+
   test("a key added to the JWKS file is picked up without a restart", async () => {
     const { publicKey, privateKey } = await generateKeyPair("EdDSA", { extractable: true });
     const jwt = await new SignJWT({ sub: "bob", tenant_id: tenant, role: "tenant_admin" })
@@ -140,4 +147,33 @@ describe("authentication and authorization over the network", () => {
     expect(status).toBe(200);
     expect(body["tenant_id"]).toBe(tenant);
   });
+
+  test("a key removed from the JWKS file is refused within the documented 5 s, for a token already used and a new one", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { extractable: true });
+    const sign = () => new SignJWT({ sub: "carol", tenant_id: tenant, role: "tenant_admin" })
+      .setProtectedHeader({ alg: "EdDSA", kid: "removed-key" }).setExpirationTime("1h").sign(privateKey);
+    const original = readFileSync(service.keys.jwksPath, "utf8");
+    const jwks = JSON.parse(original);
+    jwks.keys.push({ ...(await exportJWK(publicKey)), kid: "removed-key", alg: "EdDSA" });
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(service.keys.jwksPath, JSON.stringify(jwks));
+    const used = await sign();
+    expect((await register(`Bearer ${used}`)).status).toBe(200);
+
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(service.keys.jwksPath, original);
+    const removedAt = Date.now();
+    // Poll until both tokens are refused; the README promises 5 s (a little more allowed for a loaded machine).
+    let refusedAfter: number | undefined;
+    const fresh = await sign();
+    while (refusedAfter === undefined && Date.now() - removedAt < 15_000) {
+      const statuses = [(await register(`Bearer ${used}`)).status, (await register(`Bearer ${fresh}`)).status];
+      if (statuses.every((s) => s === 401)) refusedAfter = Date.now() - removedAt;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(refusedAfter).toBeDefined();
+    expect(refusedAfter!).toBeLessThanOrEqual(5_000 + 2_500);
+    // And it stays refused.
+    expect((await register(`Bearer ${used}`)).body).toEqual({ code: "UNAUTHENTICATED", message: "invalid token: unknown key" });
+  }, 30_000);
 });

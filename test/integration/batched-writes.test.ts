@@ -110,7 +110,7 @@ describe("AuthenticateDevice calls made together (gRPC)", () => {
     const newKey = ((await rotation.json()) as { api_key: string }).api_key;
 
     const client = createGrpcJsClient(DeviceAuthService, `127.0.0.1:${service.port}`);
-    const hub = { authorization: `Bearer ${await service.token(randomUUID(), "service")}` };
+    const hub = { authorization: `Bearer ${await service.token(randomUUID(), "platform_service")}` };
     const ask = (deviceId: string, apiKey: string) =>
       client.call(DeviceAuthService.method.authenticateDevice, create(AuthenticateDeviceRequestSchema, { deviceId, apiKey }), hub).then(
         (identity) => identity.deviceId,

@@ -44,7 +44,7 @@ describe("just-in-time registration with manufacturer certificates", () => {
     proxied = await startTestService({ replicaOf: service, trustedProxies: (() => { const l = new net.BlockList(); l.addAddress("127.0.0.1"); return l; })(), hubs: [HUB] });
     api = createRestApi(proxied.baseUrl);
     admin = await service.token(tenant);
-    hub = await service.token(randomUUID(), "service");
+    hub = await service.token(randomUUID(), "platform_service");
     await api.call("POST", "/api/v1/profiles", admin, { profile_id: "p_factory", tags: { model: "m1" }, firmware: "0.9" });
     factory = await createTestCa("Acme factory CA");
     await registerTestCa(api, admin, factory, { profile_id: "p_factory", groups: ["fleet"], tags: { site: "lyon" } });

@@ -30,7 +30,7 @@ describe("ClaimDevice: a factory batch brings itself online", () => {
   beforeAll(async () => {
     service = await startTestService({ hubs });
     admin = await service.token(tenant);
-    hub = await service.token(randomUUID(), "service");
+    hub = await service.token(randomUUID(), "platform_service");
     await call("POST", "/api/v1/profiles", { profile_id: "p_sensor", firmware: "1.0.0", config: { interval_s: 60 }, tags: { line: "4" } }, admin);
   });
   afterAll(() => service.stop());

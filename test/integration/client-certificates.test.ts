@@ -82,7 +82,7 @@ describe("X.509 client-certificate credentials", () => {
   beforeAll(async () => {
     service = await startTestService();
     admin = await service.token(tenant);
-    hub = await service.token(randomUUID(), "service");
+    hub = await service.token(randomUUID(), "platform_service");
     const profile = await call("POST", "/api/v1/profiles", { profile_id: "p_cert", credential_type: "CREDENTIAL_TYPE_CLIENT_CERTIFICATE" }, admin);
     expect(profile.body).toMatchObject({ profile_id: "p_cert", credential_type: "CREDENTIAL_TYPE_CLIENT_CERTIFICATE" });
     expect((await call("POST", "/api/v1/profiles", { profile_id: "p_key" }, admin)).status).toBe(200);

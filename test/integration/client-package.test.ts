@@ -103,7 +103,7 @@ describe("@device-registry/client, installed as a platform team installs it", ()
     ["a CommonJS", "grpc", "consumer.cjs"],
     ["a CommonJS", "connect", "consumer.cjs"],
   ])("%s consumer calls every service over %s", async (_kind, protocol, file) => {
-    const hubToken = await service.token(randomUUID(), "service");
+    const hubToken = await service.token(randomUUID(), "platform_service");
     const suffix = `${file}-${protocol}`.replace(/\W/g, "-");
     const { stdout } = await run(process.execPath, [file, service.baseUrl, protocol, await service.token(tenant), hubToken, suffix], { cwd: fromTarball });
     expect(JSON.parse(stdout)).toEqual({

@@ -1,4 +1,6 @@
 import { create } from "@bufbuild/protobuf";
+import { Code, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
 import net from "node:net";
@@ -33,8 +35,8 @@ describe("AuthenticateDevice (hubs)", () => {
   beforeAll(async () => {
     service = await startTestService();
     admin = await service.token(tenant);
-    // A hub's service token may belong to the platform's own tenant: the credential names the device's.
-    hub = await service.token(randomUUID(), "service");
+    // A hub of the whole platform: its token's tenant is its own, the credential names the device's.
+    hub = await service.token(randomUUID(), "platform_service");
     // A second replica over the same database.
     const server = await createApp({
       pool: service.db.pool,
@@ -120,5 +122,42 @@ describe("AuthenticateDevice (hubs)", () => {
     });
     expect(asAdmin.status).toBe(403);
     expect(asAdmin.body["code"]).toBe("PERMISSION_DENIED");
+  });
+
+  test("a service token answers only for its own tenant's devices, on REST, Connect and gRPC; platform_service for any", async () => {
+    const device = await call(service.baseUrl, "POST", "/api/v1/devices", admin, { name: "d", hardware_id: "HW-AUTH-TENANT" });
+    const deviceId = device.body["device_id"] as string;
+    const apiKey = device.body["api_key"] as string;
+    const ownHub = await service.token(tenant, "service");
+    const otherHub = await service.token(randomUUID(), "service");
+    const identity = { device_id: deviceId, tenant_id: tenant };
+
+    const rest = (token: string) => call(service.baseUrl, "POST", "/api/v1/devices:authenticate", token, { device_id: deviceId, api_key: apiKey });
+    expect(await rest(otherHub)).toEqual({ status: 401, body: NOT_AUTHORIZED });
+    expect(await rest(ownHub)).toMatchObject({ status: 200, body: identity });
+    expect(await rest(hub)).toMatchObject({ status: 200, body: identity });
+
+    const connect = createClient(DeviceAuthService, createConnectTransport({ baseUrl: service.baseUrl, httpVersion: "1.1" }));
+    const viaConnect = (token: string) => connect.authenticateDevice({ deviceId, apiKey }, { headers: { authorization: `Bearer ${token}` } });
+    await expect(viaConnect(otherHub)).rejects.toMatchObject({ code: Code.Unauthenticated, rawMessage: "Not authorized" });
+    await expect(viaConnect(ownHub)).resolves.toMatchObject({ deviceId, tenantId: tenant });
+    await expect(viaConnect(hub)).resolves.toMatchObject({ deviceId, tenantId: tenant });
+
+    const grpc = createGrpcJsClient(DeviceAuthService, `127.0.0.1:${service.port}`);
+    try {
+      const request = create(AuthenticateDeviceRequestSchema, { deviceId, apiKey });
+      const viaGrpc = (token: string) => grpc.call(DeviceAuthService.method.authenticateDevice, request, { authorization: `Bearer ${token}` });
+      await expect(viaGrpc(otherHub)).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED, details: "Not authorized" });
+      await expect(viaGrpc(ownHub)).resolves.toMatchObject({ deviceId, tenantId: tenant });
+      await expect(viaGrpc(hub)).resolves.toMatchObject({ deviceId, tenantId: tenant });
+    } finally {
+      grpc.close();
+    }
+  });
+
+  test("platform_service may call nothing but AuthenticateDevice", async () => {
+    const platformHub = await service.token(tenant, "platform_service");
+    const listed = await call(service.baseUrl, "GET", "/api/v1/devices", platformHub);
+    expect(listed).toEqual({ status: 403, body: { code: "PERMISSION_DENIED", message: "role platform_service may not call ListDevices" } });
   });
 });

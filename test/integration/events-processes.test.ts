@@ -55,6 +55,11 @@ describe("events across service processes", () => {
     return new Set(rows.rows.map((r) => r.device_id));
   }
 
+  /** Resolves once `n` devices of `prefix` are committed: the load ran long enough, however loaded the machine. */
+  async function committedAtLeast(prefix: string, n: number): Promise<void> {
+    while ((await committedDeviceIds(prefix)).size < n) await new Promise((r) => setTimeout(r, 50));
+  }
+
   beforeAll(async () => {
     broker = await startKafka();
     db = await createTestDatabase();
@@ -74,7 +79,7 @@ describe("events across service processes", () => {
 
   test("a process killed with SIGKILL mid-load loses no committed event once restarted", async () => {
     let service = await start();
-    const kill = new Promise((r) => setTimeout(r, 1500)).then(() => service.kill("SIGKILL"));
+    const kill = committedAtLeast("HW-KILL", 60).then(() => service.kill("SIGKILL"));
     await loadUntil(() => service.baseUrl, token, "HW-KILL", kill);
     const committed = await committedDeviceIds("HW-KILL");
     expect(committed.size).toBeGreaterThan(50);
@@ -88,7 +93,7 @@ describe("events across service processes", () => {
 
   test("two processes relaying at once: every event arrives, each device's in order, duplicates share a ce_id", async () => {
     const [a, b] = [await start(), await start()];
-    const stop = new Promise((r) => setTimeout(r, 3000));
+    const stop = Promise.all([committedAtLeast("HW-TWO-A", 60), committedAtLeast("HW-TWO-B", 60)]);
     const loads = await Promise.all([
       loadUntil(() => a.baseUrl, token, "HW-TWO-A", stop, 8),
       loadUntil(() => b.baseUrl, token, "HW-TWO-B", stop, 8),

@@ -1,6 +1,10 @@
 import kafkajs from "kafkajs";
 import { randomUUID } from "node:crypto";
+import { pino } from "pino";
+import { KafkaPublisher } from "../../src/events/kafka-publisher.js";
+import { OutboxRelay } from "../../src/events/outbox-relay.js";
 import { startKafka, type KafkaBroker } from "../kafka/broker.js";
+import { createTestDatabase } from "../support/test-database.js";
 import { collectRecords, expectOutboxOrderPerDevice, outboxIds, type KafkaCollector, type ReceivedRecord } from "../support/kafka-collector.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
@@ -130,4 +134,46 @@ describe("outbox relay to a real Kafka broker", () => {
     const unpublished = (await service.db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL")).rows[0].n;
     expect(unpublished).toBe(0);
   }, 180_000);
+
+  test("while the broker is down the relay keeps its backoff although new rows keep notifying it", async () => {
+    await broker.stop();
+    const db = await createTestDatabase();
+    const attempts: { at: number; retryInMs: number }[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => {
+      const entry = JSON.parse(line);
+      if (entry.msg === "outbox relay failed; retrying") attempts.push({ at: Date.now(), retryInMs: entry.retryInMs });
+    } });
+    const backoffMs = 2_000;
+    const relay = new OutboxRelay({
+      databaseUrl: db.url,
+      sink: new KafkaPublisher({ brokers: broker.brokers, topic: TOPIC, partitions: 3, replicationFactor: 1, timeoutMs: 2_000, logger }),
+      logger,
+      pollIntervalMs: 200,
+      backoffMinMs: backoffMs,
+      backoffMaxMs: backoffMs,
+    });
+    try {
+      relay.start();
+      // Ten committed rows a second, each statement notifying the relay, for ten seconds.
+      const windowEnd = Date.now() + 10_000;
+      while (Date.now() < windowEnd) {
+        await db.pool.query(
+          `INSERT INTO outbox (event_id, event_type, tenant_id, subject, payload, occurred_at) VALUES ($1, 'device.registered', $2, $3, '{}', now())`,
+          [randomUUID(), tenant, randomUUID()],
+        );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const inWindow = attempts.filter((a) => a.at <= windowEnd);
+      expect(inWindow.length).toBeGreaterThanOrEqual(2);
+      // At most one attempt per backoff period (plus the first one): notifications did not wake it early.
+      expect(inWindow.length).toBeLessThanOrEqual(Math.ceil(10_000 / backoffMs) + 1);
+      for (let i = 1; i < attempts.length; i++) {
+        expect(attempts[i]!.at - attempts[i - 1]!.at).toBeGreaterThanOrEqual(attempts[i - 1]!.retryInMs - 50);
+      }
+    } finally {
+      await relay.stop();
+      await db.drop();
+      await broker.start();
+    }
+  }, 120_000);
 });

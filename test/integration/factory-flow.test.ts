@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { grpcFactoryApi, restFactoryApi, type FactoryApi, type Outcome } from "../support/factory-api.js";
+import { grpcFactoryApi, ok, restFactoryApi, type FactoryApi } from "../support/factory-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 // claim-device.test.ts covers claiming over REST in detail (reported fields, events, expiry):
@@ -7,11 +7,6 @@ import { startTestService, type TestService } from "../support/test-service.js";
 
 const NOT_AUTHORIZED = { error: { code: "UNAUTHENTICATED", message: "Not authorized" } };
 const hubs = [{ id: "eu-1", hubUrl: "https://eu-1.hubs.test", hubUrlStaticCert: "https://eu-1-static.hubs.test", mqttHubUrl: "mqtts://eu-1.hubs.test:8883", weight: 1, region: "" }];
-
-function ok(outcome: Outcome): Record<string, any> {
-  if (!("ok" in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome.error)}`);
-  return outcome.ok;
-}
 
 describe.each([
   ["REST", (s: TestService, token: string) => restFactoryApi(s.baseUrl, token)],

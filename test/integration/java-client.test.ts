@@ -19,7 +19,7 @@ const outcomes = (stdout: string): Record<string, string> =>
 /** Runs clients/java's example (built) against `service` over TLS, trusting `caFile`. */
 async function runExample(service: TestService, tenant: string, prefix: string, caFile: string): Promise<Record<string, string>> {
   const classpath = `${path.join(JAVA_CLIENT, "target/classes")}:${readFileSync(path.join(JAVA_CLIENT, "target/classpath.txt"), "utf8").trim()}`;
-  const args = [`127.0.0.1:${service.port}`, await service.token(tenant), await service.token(randomUUID(), "service"), prefix, caFile];
+  const args = [`127.0.0.1:${service.port}`, await service.token(tenant), await service.token(randomUUID(), "platform_service"), prefix, caFile];
   const { stdout } = await run("java", ["-cp", classpath, "com.deviceregistry.example.DeviceRegistryExample", ...args], { timeout: 60_000 });
   return outcomes(stdout);
 }
@@ -46,7 +46,7 @@ describe("the Java example client (grpc-java, stubs from proto/)", () => {
     test("registers, is refused a duplicate, claims, authenticates and honours its deadline", async () => {
       const tenant = randomUUID();
       const commands = platformBlock("Java", "sh").replaceAll("localhost:8080", `127.0.0.1:${service.port}`);
-      const env = { ...process.env, TOKEN: await service.token(tenant), HUB_TOKEN: await service.token(randomUUID(), "service") };
+      const env = { ...process.env, TOKEN: await service.token(tenant), HUB_TOKEN: await service.token(randomUUID(), "platform_service") };
       const { stdout } = await run("bash", ["-euo", "pipefail", "-c", commands], { cwd: path.resolve(JAVA_CLIENT, "../.."), env, timeout: 600_000 });
       expectEveryOutcome(outcomes(stdout), tenant, "HW-JAVA-1");
     }, 600_000);

@@ -237,7 +237,7 @@ describe("UpdateDevice and ListDevices under generated bad input", () => {
       if (next) pageTokens.push(next);
     }
     expect(pageTokens.length).toBeGreaterThanOrEqual(2);
-  });
+  }, 60_000);
   afterAll(() => service.stop());
 
   /** Sends batches of generated requests; every answer must be 4xx with a code, and nothing may change. */

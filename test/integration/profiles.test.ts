@@ -276,22 +276,12 @@ describe("device profiles", () => {
       expect(await get("/api/v1/profiles", await service.token(randomUUID()))).toEqual({ status: 200, body: { profiles: [] } });
     });
 
-    test("a tampered page_token is 400 naming page_token", async () => {
+    test("a tampered or forged page_token is 400 naming page_token", async () => {
       const first = await get("/api/v1/profiles?page_size=2", listToken);
       const pageToken = first.body["next_page_token"] as string;
-      const [body, tag] = pageToken.split(".") as [string, string];
-      const forgedBody = Buffer.from(JSON.stringify({ after: "a" })).toString("base64url");
-      const flip = (s: string) => s.slice(0, -1) + (s.endsWith("A") ? "B" : "A");
-      const tampered = [
-        `${body}.${flip(tag)}`,
-        `${forgedBody}.${tag}`,
-        `${flip(body)}.${tag}`,
-        body,
-        `${body}.`,
-        `.${tag}`,
-        "not-a-token",
-        `${pageToken}x`,
-      ];
+      const flipAt = (i: number) => pageToken.slice(0, i) + (pageToken[i] === "A" ? "B" : "A") + pageToken.slice(i + 1);
+      const forged = Buffer.from(JSON.stringify({ after: "a" })).toString("base64url");
+      const tampered = [flipAt(0), flipAt(16), flipAt(pageToken.length - 1), pageToken.slice(0, -1), forged, `${forged}.${pageToken}`, "not-a-token", `${pageToken}x`];
       for (const bad of tampered) {
         const reply = await get(`/api/v1/profiles?page_size=2&page_token=${encodeURIComponent(bad)}`, listToken);
         expect({ bad, ...reply }).toEqual({
@@ -304,9 +294,9 @@ describe("device profiles", () => {
 
     test("a page_token with non-ASCII characters is 400, not 500", async () => {
       const first = await get("/api/v1/profiles?page_size=2", listToken);
-      const [body, tag] = (first.body["next_page_token"] as string).split(".") as [string, string];
-      // Same number of UTF-16 units as a real tag, but more bytes.
-      for (const bad of [`${body}.${tag.slice(0, -1)}é`, `${body}.${"é".repeat(tag.length)}`, `${body}.${"😀".repeat(tag.length / 2)}`]) {
+      const pageToken = first.body["next_page_token"] as string;
+      // Same number of UTF-16 units as a real token, but more bytes.
+      for (const bad of [`${pageToken.slice(0, -1)}é`, "é".repeat(pageToken.length), "😀".repeat(Math.floor(pageToken.length / 2))]) {
         const reply = await get(`/api/v1/profiles?page_size=2&page_token=${encodeURIComponent(bad)}`, listToken);
         expect({ bad, ...reply }).toEqual({
           bad,

@@ -22,7 +22,7 @@ describe("the README's platform-team section, run as written", () => {
 
   beforeAll(async () => {
     service = await startTestService();
-    env = { ...process.env, TOKEN: await service.token(tenant), HUB_TOKEN: await service.token(randomUUID(), "service") };
+    env = { ...process.env, TOKEN: await service.token(tenant), HUB_TOKEN: await service.token(randomUUID(), "platform_service") };
     // A platform team's project next to a checkout of this repository.
     project = mkdtempSync(path.join(os.tmpdir(), "readme-project-"));
     symlinkSync(ROOT, path.join(project, "device-registry"), "dir");

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { grpcFactoryApi, restFactoryApi, type FactoryApi, type Outcome } from "../support/factory-api.js";
+import { grpcFactoryApi, ok, restFactoryApi, type FactoryApi } from "../support/factory-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 // Two replicas of the service on one database, called over REST (a) and gRPC (b): what one
@@ -7,11 +7,6 @@ import { startTestService, type TestService } from "../support/test-service.js";
 
 const NOT_AUTHORIZED = { error: { code: "UNAUTHENTICATED", message: "Not authorized" } };
 const limits = { perAddress: { points: 8, seconds: 60 }, perKey: { points: 100, seconds: 60 } };
-
-function ok(outcome: Outcome): Record<string, any> {
-  if (!("ok" in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome.error)}`);
-  return outcome.ok;
-}
 
 describe("two replicas on one database", () => {
   let first: TestService;

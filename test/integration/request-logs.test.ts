@@ -45,7 +45,7 @@ describe("request logs of the service process", () => {
     const tenant = randomUUID();
     const hubTenant = randomUUID();
     const admin = await keys.token({ tenant_id: tenant, role: "tenant_admin" });
-    const hub = await keys.token({ tenant_id: hubTenant, role: "service" });
+    const hub = await keys.token({ tenant_id: hubTenant, role: "platform_service" });
     // debug: even the most verbose lines must hold no secret.
     service = await startServiceProcess({ DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, LOG_LEVEL: "debug" });
 

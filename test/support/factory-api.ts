@@ -8,6 +8,12 @@ import { createGrpcJsClient } from "./grpc-js-client.js";
 /** A call's outcome: the response as proto JSON (field names as on REST), or the error's code and message. */
 export type Outcome = { ok: Record<string, any> } | { error: { code: string; message: string } };
 
+/** The response of a call that must have succeeded. */
+export function ok(outcome: Outcome): Record<string, any> {
+  if (!("ok" in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome.error)}`);
+  return outcome.ok;
+}
+
 /**
  * The calls of the factory flow (admin and device side) over one transport, answers normalised
  * to proto JSON so one test runs unchanged over REST and gRPC.
@@ -20,10 +26,15 @@ export interface FactoryApi {
   getDevice(deviceId: string): Promise<Outcome>;
   rotate(deviceId: string): Promise<Outcome>;
   deleteDevice(deviceId: string): Promise<Outcome>;
+  /** RegisterDevice by hand, as an admin. */
+  registerDevice(hardwareId: string): Promise<Outcome>;
+  /** One page (up to 1000) of ListDeviceClaims. */
+  listClaims(): Promise<Outcome>;
+  revokeClaimKey(hardwareId: string): Promise<Outcome>;
   close(): void;
 }
 
-const HTTP_STATUS: Record<string, number> = { UNAUTHENTICATED: 401, PERMISSION_DENIED: 403, NOT_FOUND: 404, RESOURCE_EXHAUSTED: 429 };
+const HTTP_STATUS: Record<string, number> = { UNAUTHENTICATED: 401, PERMISSION_DENIED: 403, NOT_FOUND: 404, ALREADY_EXISTS: 409, RESOURCE_EXHAUSTED: 429 };
 
 /** The flow over the REST mapping with fetch; an error's HTTP status must be its code's. */
 export function restFactoryApi(baseUrl: string, adminToken: string): FactoryApi {
@@ -46,6 +57,9 @@ export function restFactoryApi(baseUrl: string, adminToken: string): FactoryApi 
     getDevice: (deviceId) => call("GET", `/api/v1/devices/${deviceId}`, admin),
     rotate: (deviceId) => call("POST", `/api/v1/devices/${deviceId}:rotateCredential`, admin, {}),
     deleteDevice: (deviceId) => call("DELETE", `/api/v1/devices/${deviceId}`, admin),
+    registerDevice: (hardwareId) => call("POST", "/api/v1/devices", admin, { name: hardwareId, hardware_id: hardwareId }),
+    listClaims: () => call("GET", "/api/v1/deviceClaims?page_size=1000", admin),
+    revokeClaimKey: (hardwareId) => call("POST", "/api/v1/devices:revokeClaimKeys", admin, { hardware_ids: [hardwareId] }),
     close: () => undefined,
   };
 }
@@ -80,6 +94,11 @@ export function grpcFactoryApi(address: string, adminToken: string): FactoryApi 
     rotate: (deviceId) =>
       outcome(r.rotateDeviceCredential.output, registry.call(r.rotateDeviceCredential, create(r.rotateDeviceCredential.input, { deviceId }), admin)),
     deleteDevice: (deviceId) => outcome(r.deleteDevice.output, registry.call(r.deleteDevice, create(r.deleteDevice.input, { deviceId }), admin)),
+    registerDevice: (hardwareId) =>
+      outcome(r.registerDevice.output, registry.call(r.registerDevice, create(r.registerDevice.input, { name: hardwareId, hardwareId }), admin)),
+    listClaims: () => outcome(r.listDeviceClaims.output, registry.call(r.listDeviceClaims, create(r.listDeviceClaims.input, { pageSize: 1000 }), admin)),
+    revokeClaimKey: (hardwareId) =>
+      outcome(r.revokeClaimKeys.output, registry.call(r.revokeClaimKeys, create(r.revokeClaimKeys.input, { hardwareIds: [hardwareId] }), admin)),
     close: () => {
       registry.close();
       provisioning.close();

@@ -16,17 +16,20 @@ function adminUrl(): string {
   return url;
 }
 
-/** Creates a database named after a random suffix on the test server; `migrated: false` leaves it empty. */
-export async function createTestDatabase({ migrated = true } = {}): Promise<TestDatabase> {
+/**
+ * Creates a database named after a random suffix on the test server (or the server of `serverUrl`,
+ * an admin URL); `migrated: false` leaves it empty.
+ */
+export async function createTestDatabase({ migrated = true, serverUrl = adminUrl() } = {}): Promise<TestDatabase> {
   const name = `test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl() });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }
-  const url = new URL(adminUrl());
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const pool = createPool(url.toString(), 20);
   if (migrated) await migrate(pool);
@@ -35,7 +38,7 @@ export async function createTestDatabase({ migrated = true } = {}): Promise<Test
     pool,
     drop: async () => {
       await pool.end();
-      const client = new pg.Client({ connectionString: adminUrl() });
+      const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -51,9 +51,11 @@ export async function startTestService(
     crlRefreshMs?: number;
     /** Runs as a second replica of this service: same database and token keys, left in place on stop. */
     replicaOf?: TestService;
+    /** A database of its own (e.g. on a server the test stops and starts) instead of a new one on the shared test server. */
+    db?: TestDatabase;
   } = {},
 ): Promise<TestService> {
-  const db = options.replicaOf?.db ?? (await createTestDatabase());
+  const db = options.replicaOf?.db ?? options.db ?? (await createTestDatabase());
   const keys = options.replicaOf?.keys ?? (await createTestKeys());
   const logger = pino({ level: "silent" });
   const metrics = createMetrics(db.pool);

@@ -114,6 +114,23 @@ describe("JWKS file", () => {
     expect([err.code, err.rawMessage]).toEqual([Code.Unauthenticated, "invalid token: unknown key"]);
   });
 
+  test("a removed key stops working within the re-check interval, also for tokens the verifier already cached", async () => {
+    const file = path.join(dir, "removal-cached.json");
+    writeFileSync(file, jwks(a, b));
+    // The verifier's own cache would keep a token for a minute: the key set's re-check must bound it.
+    const verifier = createTokenVerifier({ keySet: createKeySet(file, { recheckMs: 300 }), cacheTtlMs: 60_000 });
+    const seen = await token(b);
+    await expect(verifier.verify(seen)).resolves.toMatchObject({ subject: "alice" });
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(file, jwks(a));
+    await new Promise((r) => setTimeout(r, 400));
+    for (const t of [seen, await token(b)]) {
+      const err = await failure(verifier.verify(t));
+      expect([err.code, err.rawMessage]).toEqual([Code.Unauthenticated, "invalid token: unknown key"]);
+    }
+    await expect(verifier.verify(await token(a))).resolves.toMatchObject({ subject: "alice" });
+  });
+
   test("a half-written file keeps the last good keys", async () => {
     const file = path.join(dir, "half-written.json");
     writeFileSync(file, jwks(a));
@@ -165,6 +182,20 @@ describe("JWKS URL", () => {
     body = jwks(a, b);
     await expect(verifier.verify(await token(b))).resolves.toMatchObject({ subject: "alice" });
     expect(requests).toBe(2);
+  });
+
+  test("a key removed at the URL stops working once the fetched set is maxAgeMs old, cached tokens included", async () => {
+    body = jwks(a, b);
+    status = 200;
+    const verifier = createTokenVerifier({ keySet: createKeySet(url, { maxAgeMs: 300 }), cacheTtlMs: 60_000 });
+    const seen = await token(b);
+    await expect(verifier.verify(seen)).resolves.toMatchObject({ subject: "alice" });
+    body = jwks(a);
+    await new Promise((r) => setTimeout(r, 400));
+    for (const t of [seen, await token(b)]) {
+      const err = await failure(verifier.verify(t));
+      expect([err.code, err.rawMessage]).toEqual([Code.Unauthenticated, "invalid token: unknown key"]);
+    }
   });
 
   test("an unreachable or failing JWKS endpoint is Unavailable, not the token's fault", async () => {

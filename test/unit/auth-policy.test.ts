@@ -1,5 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
@@ -37,6 +38,8 @@ const isRead = (method: DescMethod) => /^(Get|List)[A-Z]/.test(method.name);
 function expected(role: Role, permissions: readonly string[], method: DescMethod): boolean {
   if (role === "tenant_admin" || role === "platform_admin") return true;
   if (role === "member") return permissions.includes("devices") || isRead(method);
+  // A hub of the whole platform checks device credentials and nothing else.
+  if (role === "platform_service") return false;
   return isRead(method);
 }
 
@@ -49,6 +52,8 @@ const callers: Array<[string, Caller]> = [
   ["member with no permissions", caller("member")],
   ["service", caller("service")],
   ["service with devices", caller("service", ["devices"])],
+  ["platform_service", caller("platform_service")],
+  ["platform_service with devices", caller("platform_service", ["devices"])],
 ];
 const matrix = DeviceRegistryService.methods.flatMap((method) =>
   callers.map(([name, who]) => ({ method, name, who, allowed: expected(who.role, who.permissions, method) })),
@@ -105,6 +110,15 @@ describe("access policy", () => {
     expect(() => createPolicy([row, row])).toThrow(/twice/);
   });
 
+  test("only platform_service reaches every tenant, and only in AuthenticateDevice", () => {
+    const authenticate = DeviceAuthService.method.authenticateDevice;
+    expect(accessPolicy.acrossTenants(caller("platform_service"), authenticate)).toBe(true);
+    expect(accessPolicy.acrossTenants(caller("service"), authenticate)).toBe(false);
+    for (const method of DeviceRegistryService.methods) {
+      for (const [, who] of callers) expect(accessPolicy.acrossTenants(who, method)).toBe(false);
+    }
+  });
+
   test("the default policy is the table", () => {
     for (const row of accessPolicyRows) expect(accessPolicy.rowOf(row.method)).toBe(row);
   });
@@ -112,7 +126,7 @@ describe("access policy", () => {
   test("the table renders as Markdown for the README", () => {
     const table = formatPolicyTable().split("\n");
     expect(table).toHaveLength(2 + accessPolicyRows.length);
-    expect(table).toContain("| DeviceAuthService.AuthenticateDevice | jwt | service |");
+    expect(table).toContain("| DeviceAuthService.AuthenticateDevice | jwt | service, platform_service (every tenant) |");
     expect(table).toContain("| grpc.health.v1.Health.Check | none | anyone |");
     expect(table).toContain("| grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo | none | anyone |");
     expect(table).toContain(

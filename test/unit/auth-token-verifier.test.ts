@@ -114,6 +114,15 @@ describe("token verifier: the matrix", () => {
     await expectUnauthenticated(createTokenVerifier({ keySet }).verify(token), "signature", token);
   });
 
+  test("a token without kid is refused, even when the JWKS holds a single key", async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "auth-verifier-one-")), "jwks.json");
+    writeFileSync(file, JSON.stringify({ keys: [ed.publicJwk] }));
+    const verifier = createTokenVerifier({ keySet: createKeySet(file) });
+    await expect(verifier.verify(await edToken())).resolves.toMatchObject({ subject: "alice" });
+    const token = await sign(claims, ed.privateKey, { alg: "EdDSA" });
+    await expectUnauthenticated(verifier.verify(token), "missing kid", token);
+  });
+
   test("a token whose kid is in no JWKS is refused", async () => {
     const token = await sign(claims, ed.privateKey, { alg: "EdDSA", kid: "nope" });
     await expectUnauthenticated(createTokenVerifier({ keySet }).verify(token), "unknown key", token);
