@@ -1,3 +1,4 @@
+import type { DescMethod } from "@bufbuild/protobuf";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { createJwtInterceptor } from "./auth/jwt-interceptor.js";
@@ -21,7 +22,7 @@ import { createReadiness } from "./health/readiness.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import type { IssuingCa } from "./pki/issuing-ca.js";
-import { createRoutes, servedServices, services } from "./routes.js";
+import { batchMethods, createRoutes, servedServices, services } from "./routes.js";
 import { createServer, type Server } from "./server/server.js";
 import { createErrorInterceptor } from "./service/error-interceptor.js";
 import { createServiceOpenApiDocument } from "./service/openapi-document.js";
@@ -37,7 +38,7 @@ export interface AppDeps {
   readonly metrics?: Metrics | undefined;
   /** This process's outbox relay, whose state readiness reports; undefined without Kafka. */
   readonly relay?: Pick<OutboxRelay, "state"> | undefined;
-  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies">;
+  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "maxBatchBodyBytes" | "httpTimeouts" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
@@ -47,6 +48,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
   const deviceRepository = new DeviceRepository(pool);
   const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs, new CredentialIssuer(issuingCa));
   const health = new HealthState(servedServices.map((service) => service.typeName));
+  const maxBodyBytes = (method: DescMethod) => (batchMethods.has(method) ? config.maxBatchBodyBytes : config.maxBodyBytes);
   const routes = createRoutes({
     devices,
     profiles: new ProfileService(profileRepository, pageTokens),
@@ -57,6 +59,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     trustedProxies: config.trustedProxies,
     children: new ChildService(devices, deviceRepository),
     health,
+    maxBodyBytes,
   });
   const server = createServer({
     routes,
@@ -67,7 +70,9 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
       createErrorInterceptor((err, procedure) => logger.error({ err, procedure }, "unexpected error")),
     ],
     corsOrigins: config.corsOrigins,
-    maxBodyBytes: config.maxBodyBytes,
+    maxBodyBytes,
+    defaultMaxBodyBytes: config.maxBodyBytes,
+    httpTimeouts: config.httpTimeouts,
     tls: config.tls,
     metrics: metrics.registry,
     requestLogger: logger,
