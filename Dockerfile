@@ -4,8 +4,10 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: `prepare` would build before the sources are here, and the dev tools'
-# own scripts (buf, the embedded PostgreSQL binaries) are not needed to compile.
-RUN npm ci --no-audit --no-fund --ignore-scripts
+# own scripts (buf, the embedded PostgreSQL binaries) are not needed to compile. The patches of
+# patches/ are applied as `postinstall` would.
+COPY patches ./patches
+RUN npm ci --no-audit --no-fund --ignore-scripts && npx patch-package
 COPY tsconfig.json buf.yaml buf.gen.yaml ./
 COPY proto ./proto
 COPY gen ./gen
@@ -20,7 +22,8 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=8080 DATA_DIR=/var/lib/device-registry
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY patches ./patches
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npx patch-package && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/gen ./dist/gen
 RUN mkdir -p /var/lib/device-registry && chown node:node /var/lib/device-registry

@@ -1,3 +1,4 @@
+import type { DescMethod } from "@bufbuild/protobuf";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { createJwtInterceptor } from "./auth/jwt-interceptor.js";
@@ -25,7 +26,7 @@ import { createReadiness } from "./health/readiness.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import type { IssuingCa } from "./pki/issuing-ca.js";
-import { createRoutes, servedServices, services } from "./routes.js";
+import { batchMethods, createRoutes, servedServices, services } from "./routes.js";
 import { createServer, type Server } from "./server/server.js";
 import { createCrlRoute } from "./service/crl-route.js";
 import { createErrorInterceptor } from "./service/error-interceptor.js";
@@ -42,7 +43,10 @@ export interface AppDeps {
   readonly metrics?: Metrics | undefined;
   /** This process's outbox relay, whose state readiness reports; undefined without Kafka. */
   readonly relay?: Pick<OutboxRelay, "state"> | undefined;
-  readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies" | "crlRefreshMs">;
+  readonly config: Pick<
+    Config,
+    "corsOrigins" | "maxBodyBytes" | "maxBatchBodyBytes" | "httpTimeouts" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies" | "crlRefreshMs"
+  >;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
@@ -53,6 +57,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
   const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs, new CredentialIssuer(issuingCa));
   const manufacturerCaRepository = new ManufacturerCaRepository(pool);
   const health = new HealthState(servedServices.map((service) => service.typeName));
+  const maxBodyBytes = (method: DescMethod) => (batchMethods.has(method) ? config.maxBatchBodyBytes : config.maxBodyBytes);
   const routes = createRoutes({
     devices,
     profiles: new ProfileService(profileRepository, pageTokens),
@@ -65,6 +70,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     manufacturerCas: new ManufacturerCaService(manufacturerCaRepository, pageTokens),
     certificateRegistration: new CertificateRegistration(devices, deviceRepository, manufacturerCaRepository, profileRepository, pool),
     health,
+    maxBodyBytes,
   });
   const server = createServer({
     routes,
@@ -75,7 +81,9 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
       createErrorInterceptor((err, procedure) => logger.error({ err, procedure }, "unexpected error")),
     ],
     corsOrigins: config.corsOrigins,
-    maxBodyBytes: config.maxBodyBytes,
+    maxBodyBytes,
+    defaultMaxBodyBytes: config.maxBodyBytes,
+    httpTimeouts: config.httpTimeouts,
     tls: config.tls,
     metrics: metrics.registry,
     requestLogger: logger,

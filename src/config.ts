@@ -35,6 +35,10 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Largest accepted request body in bytes. */
   readonly maxBodyBytes: number;
+  /** Largest accepted body of the batch RPCs (ImportDevices, RevokeClaimKeys), in bytes. */
+  readonly maxBatchBodyBytes: number;
+  /** How long a connection may take over each part of an exchange. */
+  readonly httpTimeouts: HttpTimeouts;
   readonly logLevel: string;
   /** How long an imported device's claim key works, in ms. */
   readonly claimKeyTtlMs: number;
@@ -53,6 +57,24 @@ export interface Config {
   /** A new CRL is signed at least this often, in ms (and whenever a certificate is revoked). */
   readonly crlRefreshMs: number;
 }
+
+/** Bounds on the time a connection may take, in ms (slow clients must not hold connections forever). */
+export interface HttpTimeouts {
+  /** From the connection's first byte, or the end of the previous request, to the end of the request's headers. */
+  readonly headersMs: number;
+  /** From the start of a request to the last byte of its body (HTTP/2: per stream). */
+  readonly requestMs: number;
+  /** An HTTP/1.1 connection between requests. */
+  readonly keepAliveMs: number;
+  /** An HTTP/2 connection without open streams, before it is closed with GOAWAY. */
+  readonly idleMs: number;
+}
+
+/** The defaults of HTTP_*_TIMEOUT_SECONDS. */
+export const defaultHttpTimeouts: HttpTimeouts = Object.freeze({ headersMs: 20_000, requestMs: 120_000, keepAliveMs: 5_000, idleMs: 120_000 });
+
+/** The default of MAX_BATCH_BODY_BYTES: 10,000 entries with every string at its maximum length need about 45 MB. */
+export const defaultMaxBatchBodyBytes = 64 * 1024 * 1024;
 
 /** A configuration value that cannot be used; main prints it as one line and exits. */
 export class ConfigError extends Error {
@@ -99,6 +121,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tls: tlsCert && tlsKey ? tls(tlsCert, tlsKey) : undefined,
     corsOrigins: corsOrigins(list(env, "CORS_ORIGINS")),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxBatchBodyBytes: integer(env, "MAX_BATCH_BODY_BYTES", defaultMaxBatchBodyBytes, 1024, 1024 * 1024 * 1024),
+    httpTimeouts: httpTimeouts(env),
     logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     hubs: hubs(optional(env, "HUBS")),
     claimKeyTtlMs: integer(env, "CLAIM_KEY_TTL_DAYS", 90, 1, 3650) * 86_400_000,
@@ -174,6 +198,21 @@ function claimRateLimits(env: Env): ClaimRateLimits {
     perAddress: { points: integer(env, "CLAIM_RATE_LIMIT_PER_ADDRESS", 600, 1, 1_000_000_000), seconds },
     perKey: { points: integer(env, "CLAIM_RATE_LIMIT_PER_KEY", 10, 1, 1_000_000_000), seconds },
   };
+}
+
+/** HTTP_*_TIMEOUT_SECONDS: Node.js refuses a headers timeout longer than the request timeout. */
+function httpTimeouts(env: Env): HttpTimeouts {
+  const seconds = (name: string, fallbackMs: number) => integer(env, name, fallbackMs / 1000, 1, 86_400) * 1000;
+  const timeouts = {
+    headersMs: seconds("HTTP_HEADERS_TIMEOUT_SECONDS", defaultHttpTimeouts.headersMs),
+    requestMs: seconds("HTTP_REQUEST_TIMEOUT_SECONDS", defaultHttpTimeouts.requestMs),
+    keepAliveMs: seconds("HTTP_KEEP_ALIVE_TIMEOUT_SECONDS", defaultHttpTimeouts.keepAliveMs),
+    idleMs: seconds("HTTP_IDLE_TIMEOUT_SECONDS", defaultHttpTimeouts.idleMs),
+  };
+  if (timeouts.headersMs > timeouts.requestMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (${timeouts.requestMs / 1000}), got "${timeouts.headersMs / 1000}"`);
+  }
+  return Object.freeze(timeouts);
 }
 
 /** TRUSTED_PROXIES: comma-separated IP addresses and CIDR ranges of the proxies in front. */

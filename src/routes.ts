@@ -1,4 +1,4 @@
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type net from "node:net";
 import { CertificateRegistrationService } from "../gen/deviceregistry/v1/certificate_registration_service_pb.js";
@@ -34,6 +34,8 @@ export interface RouteDeps extends DeviceRegistryDeps {
   readonly manufacturerCas: ManufacturerCas;
   readonly certificateRegistration: CertificateRegistration;
   readonly health: HealthState;
+  /** The largest request body of each RPC, in bytes. */
+  readonly maxBodyBytes: (method: DescMethod) => number;
 }
 
 /** The services the server answers, also the source of the REST mapping. */
@@ -48,11 +50,18 @@ export const services: readonly DescService[] = [
 /** Every service the server answers: the above, gRPC health and server reflection (v1 and v1alpha). */
 export const servedServices: readonly DescService[] = [...services, Health, ServerReflection, ServerReflectionV1alpha];
 
+/** The RPCs that take up to 10,000 entries, whose bodies may be larger than the others'. */
+export const batchMethods: ReadonlySet<DescMethod> = new Set([DeviceRegistryService.method.importDevices, DeviceRegistryService.method.revokeClaimKeys]);
+
 /** Which service answers which RPC. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   const reflection = createReflectionServices(servedServices);
   return (router) => {
-    router.service(DeviceRegistryService, createDeviceRegistryService(deps));
+    const registry = createDeviceRegistryService(deps);
+    router.service(DeviceRegistryService, registry);
+    // Registered again with their own body limit: a path's last registration is the one that answers.
+    router.rpc(DeviceRegistryService.method.importDevices, registry.importDevices, { readMaxBytes: deps.maxBodyBytes(DeviceRegistryService.method.importDevices) });
+    router.rpc(DeviceRegistryService.method.revokeClaimKeys, registry.revokeClaimKeys, { readMaxBytes: deps.maxBodyBytes(DeviceRegistryService.method.revokeClaimKeys) });
     router.service(DeviceProvisioningService, createDeviceProvisioningService(deps));
     router.service(DeviceAuthService, createDeviceAuthService(deps.authenticator));
     router.service(ManufacturerCaService, createManufacturerCaService(deps.manufacturerCas));

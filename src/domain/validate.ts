@@ -20,6 +20,8 @@ export const limits = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Printable characters only: no whitespace, no control or unassigned code points.
 const PRINTABLE_TOKEN = /^[^\s\p{C}]+$/u;
+// With the u flag, \p{Cs} matches only a surrogate that is not half of a pair.
+const LONE_SURROGATE = /\p{Cs}/u;
 const PROFILE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** A required string of 1..max characters without control characters. */
@@ -30,6 +32,7 @@ export function requireText(field: string, value: string, max: number): string {
 
 /** A string of at most max characters without control characters. */
 export function optionalText(field: string, value: string, max: number): string {
+  wellFormed(field, value);
   if ([...value].length > max) throw new InvalidArgumentError(field, `must be at most ${max} characters`);
   if (/\p{Cc}/u.test(value)) throw new InvalidArgumentError(field, "must not contain control characters");
   return value;
@@ -38,6 +41,7 @@ export function optionalText(field: string, value: string, max: number): string 
 /** A hardware identifier: 1..128 printable characters without whitespace. */
 export function hardwareId(field: string, value: string): string {
   if (value.length === 0) throw new InvalidArgumentError(field, "is required");
+  wellFormed(field, value);
   if ([...value].length > limits.hardwareIdLength || !PRINTABLE_TOKEN.test(value)) {
     throw new InvalidArgumentError(field, `must be 1 to ${limits.hardwareIdLength} printable characters without whitespace`);
   }
@@ -83,27 +87,43 @@ export function config(field: string, value: JsonObject | null): JsonObject | nu
   if (Buffer.byteLength(JSON.stringify(value)) > limits.configBytes) {
     throw new InvalidArgumentError(field, `must be at most ${limits.configBytes} bytes of JSON`);
   }
-  const { depth, holdsNul } = inspectJson(value);
+  const { depth, holdsNul, illFormed, notFinite } = inspectJson(value);
   if (depth > limits.configDepth) {
     throw new InvalidArgumentError(field, `must nest objects and arrays at most ${limits.configDepth} levels deep`);
   }
-  // jsonb refuses U+0000 in any key or string.
+  // jsonb refuses U+0000 and lone surrogates in any key or string, and JSON has no NaN or Infinity.
   if (holdsNul) throw new InvalidArgumentError(field, "must not contain the character U+0000");
+  if (illFormed) throw new InvalidArgumentError(field, "must be valid Unicode (no unpaired surrogate)");
+  if (notFinite) throw new InvalidArgumentError(field, "numbers must be finite (no NaN or Infinity)");
   return value;
 }
 
-/** Levels of objects and arrays in a JSON value (a scalar is 0), and whether a key or string holds U+0000. */
-function inspectJson(value: unknown): { depth: number; holdsNul: boolean } {
-  if (typeof value === "string") return { depth: 0, holdsNul: value.includes("\u0000") };
-  if (value === null || typeof value !== "object") return { depth: 0, holdsNul: false };
-  let depth = 0;
-  let holdsNul = false;
+/** What config() checks of a JSON value: nesting levels (a scalar is 0) and the keys, strings and numbers it holds. */
+interface JsonTraits {
+  depth: number;
+  holdsNul: boolean;
+  illFormed: boolean;
+  notFinite: boolean;
+}
+
+function inspectJson(value: unknown): JsonTraits {
+  if (typeof value === "string") return { depth: 0, holdsNul: value.includes("\u0000"), illFormed: LONE_SURROGATE.test(value), notFinite: false };
+  if (typeof value === "number") return { depth: 0, holdsNul: false, illFormed: false, notFinite: !Number.isFinite(value) };
+  if (value === null || typeof value !== "object") return { depth: 0, holdsNul: false, illFormed: false, notFinite: false };
+  const traits = { depth: 0, holdsNul: false, illFormed: false, notFinite: false };
   for (const [key, item] of Object.entries(value)) {
     const inner = inspectJson(item);
-    depth = Math.max(depth, inner.depth);
-    holdsNul ||= inner.holdsNul || key.includes("\u0000");
+    traits.depth = Math.max(traits.depth, inner.depth);
+    traits.holdsNul ||= inner.holdsNul || key.includes("\u0000");
+    traits.illFormed ||= inner.illFormed || LONE_SURROGATE.test(key);
+    traits.notFinite ||= inner.notFinite;
   }
-  return { depth: depth + 1, holdsNul };
+  return { ...traits, depth: traits.depth + 1 };
+}
+
+/** Strings must be valid Unicode: an unpaired surrogate cannot be stored as UTF-8. */
+function wellFormed(field: string, value: string): void {
+  if (LONE_SURROGATE.test(value)) throw new InvalidArgumentError(field, "must be valid Unicode (no unpaired surrogate)");
 }
 
 /** An enum field: one of the allowed numeric values. */

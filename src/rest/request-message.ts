@@ -37,12 +37,17 @@ export function buildRequestMessage(
     const source = `path variable "${bound.variable.fieldPath.join(".")}"`;
     setAtFieldPath(root, path, fieldValueFromStrings(route.rpc.input, path, [bound.value], source));
   });
+  let message: RouteRequest;
   try {
-    return fromJson(route.rpc.input, root, { ignoreUnknownFields: false, ...readOptions });
+    message = fromJson(route.rpc.input, root, { ignoreUnknownFields: false, ...readOptions });
   } catch (e) {
     if (e instanceof ConnectError) throw e;
     throw new ConnectError(e instanceof Error ? e.message : String(e), Code.InvalidArgument, undefined, undefined, e);
   }
+  // Looked for once fromJson has bounded the nesting.
+  const unpaired = unpairedSurrogateAt(root);
+  if (unpaired !== undefined) throw new ConnectError(`${unpaired}: must be valid Unicode (no unpaired surrogate)`, Code.InvalidArgument);
+  return message;
 }
 
 /** The JSON object the body contributes. */
@@ -59,4 +64,24 @@ function bodyObject(route: RestRoute, body: JsonValue | undefined): JsonObject {
     setAtFieldPath(root, [route.bodyField!], body);
   }
   return root;
+}
+
+// With the u flag, \p{Cs} matches only a surrogate that is not half of a pair.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The path of the first key or string holding an unpaired surrogate ("\ud800" in JSON), which
+ * the binary encoding the RPC travels in would silently turn into U+FFFD.
+ */
+function unpairedSurrogateAt(value: JsonValue, path = ""): string | undefined {
+  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  const entries: [string, JsonValue][] = Array.isArray(value) ? value.map((item, i) => [`[${i}]`, item]) : Object.entries(value).map(([k, v]) => [path === "" ? k : `.${k}`, v]);
+  for (const [step, item] of entries) {
+    const at = `${path}${step}`;
+    if (!Array.isArray(value) && LONE_SURROGATE.test(step)) return at;
+    const found = unpairedSurrogateAt(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

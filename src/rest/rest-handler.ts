@@ -13,7 +13,7 @@
  * - A path variable beats a value for the same field in the body; a query parameter naming a
  *   path-bound field is INVALID_ARGUMENT.
  */
-import type { DescService, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
+import type { DescMethod, DescService, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ContextValues, Transport } from "@connectrpc/connect";
 import { applyIfMatch, etagHeader } from "./conditional-request.js";
@@ -36,8 +36,8 @@ export interface RestHandlerOptions {
   transport: Transport;
   /** JSON options for request parsing and response serialization (useProtoFieldName defaults to true). */
   jsonOptions?: Partial<JsonWriteOptions & JsonReadOptions>;
-  /** Largest accepted request body in bytes (default 4 MiB); larger bodies get 413. */
-  readMaxBytes?: number;
+  /** Largest accepted request body in bytes, or the one of each RPC (default 4 MiB); larger bodies get 413. */
+  readMaxBytes?: number | ((method: DescMethod) => number);
   /** Path prefix in front of every template, e.g. "/rest"; requests outside it are not handled. */
   pathPrefix?: string;
   /** Timeout in milliseconds passed to every call. */
@@ -56,7 +56,8 @@ export interface RestHandler {
 /** Creates a REST handler; compiles all routes now and throws on invalid google.api.http rules. */
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const routes = compileRoutes(options.services);
-  const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
+  const limit = options.readMaxBytes ?? 4 * 1024 * 1024;
+  const readMaxBytes = typeof limit === "number" ? () => limit : limit;
   const prefix = (options.pathPrefix ?? "").replace(/\/+$/, "");
   const handler = async (req: RestHttpRequest, res: RestHttpResponse): Promise<boolean> => {
     const target = requestTarget(req);
@@ -72,7 +73,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         const message = `method ${target.method} is not allowed for ${target.path}; allowed: ${lookup.allow.join(", ")}`;
         throw withHttpStatus(new ConnectError(message, Code.Unimplemented, { allow: lookup.allow.join(", ") }), 405);
       }
-      await callRoute(lookup.route, lookup.segments, target.query, req, res, options, readMaxBytes);
+      await callRoute(lookup.route, lookup.segments, target.query, req, res, options, readMaxBytes(lookup.route.rpc));
     } catch (e) {
       const error = toRestError(e);
       if (error.status === 413 && isHttp1(req)) {

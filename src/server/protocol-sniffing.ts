@@ -8,11 +8,15 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /**
  * A cleartext listener that serves HTTP/1.1 and HTTP/2 with prior knowledge (h2c, as gRPC
  * clients use it) on one port: it reads the first bytes of each connection, puts them back,
- * and hands the socket to the server that speaks its protocol.
+ * and hands the socket to the server that speaks its protocol. A connection that sends nothing
+ * for `firstBytesMs` is closed.
  */
-export function createCleartextListener(h1: http.Server, h2: http2.Http2Server): net.Server {
+export function createCleartextListener(h1: http.Server, h2: http2.Http2Server, firstBytesMs: number): net.Server {
   return net.createServer((socket) => {
+    const silent = setTimeout(() => socket.destroy(), firstBytesMs).unref();
+    socket.once("close", () => clearTimeout(silent));
     socket.once("readable", () => {
+      clearTimeout(silent);
       const head: Buffer | null = socket.read();
       if (head === null) {
         socket.destroy();

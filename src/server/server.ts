@@ -1,11 +1,12 @@
 import { createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { DescService, JsonObject } from "@bufbuild/protobuf";
+import type { DescMethod, DescService, JsonObject } from "@bufbuild/protobuf";
 import http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { HttpTimeouts } from "../config.js";
 import { withRequestLog } from "../observability/request-log.js";
 import type { ReadinessReport } from "../health/readiness.js";
 import { createInProcessTransport, createRestHandler } from "../rest/index.js";
@@ -13,7 +14,9 @@ import { peerContextValues } from "./client-address.js";
 import { withConnection } from "./peer-certificate.js";
 import { createCors } from "./cors.js";
 import { encodeGrpcMessageAsSpecified } from "./grpc-message-encoding.js";
+import { boundHttp2Times } from "./http2-timeouts.js";
 import { createCleartextListener } from "./protocol-sniffing.js";
+import { endUnreadBody } from "./unread-body.js";
 
 /** Everything the HTTP server is built from. */
 export interface ServerOptions {
@@ -23,8 +26,13 @@ export interface ServerOptions {
   readonly restServices: readonly DescService[];
   readonly interceptors: ConnectRouterOptions["interceptors"];
   readonly corsOrigins: readonly string[];
-  readonly maxBodyBytes: number;
+  /** The largest request body of each RPC in bytes (the routes give the connect-es handlers theirs). */
+  readonly maxBodyBytes: (method: DescMethod) => number;
+  /** The largest request body of anything else (health, reflection, unknown paths). */
+  readonly defaultMaxBodyBytes: number;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** How long a connection may take over each part of an exchange. */
+  readonly httpTimeouts: HttpTimeouts;
   /** Answers /readyz: HTTP 200 when the report's status is "ready", else 503. */
   readonly readiness: () => Promise<ReadinessReport>;
   /** Served at /metrics in the Prometheus text format. */
@@ -59,7 +67,7 @@ export function createServer(options: ServerOptions): Server {
   const routerOptions: ConnectRouterOptions = {
     interceptors: options.interceptors ?? [],
     jsonOptions,
-    readMaxBytes: options.maxBodyBytes,
+    readMaxBytes: options.defaultMaxBodyBytes,
   };
   // REST calls go through a router of their own with the same routes and interceptors, so they
   // are authenticated and validated exactly like the other protocols.
@@ -103,18 +111,36 @@ export function createServer(options: ServerOptions): Server {
     api(req, res);
   };
 
-  const h1 = http.createServer(handler);
+  const timeouts = options.httpTimeouts;
+  const h1Timeouts = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // How often Node.js looks for connections past their headers or request timeout (default 30 s).
+    connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs / 2),
+  };
+  const h1 = http.createServer(h1Timeouts, handler);
   const h2 = options.tls
     ? // A client certificate is optional, and checked by the calls that use one (manufacturer CAs), not by TLS.
       http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, requestCert: true, rejectUnauthorized: false }, handler)
     : http2.createServer(handler);
-  const listener: net.Server = options.tls ? h2 : createCleartextListener(h1, h2);
+  // TLS connections that choose HTTP/1.1 by ALPN are served by the HTTP/2 server itself.
+  Object.assign(h2, h1Timeouts);
+  boundHttp2Times(h2, timeouts);
+  const listener: net.Server = options.tls ? h2 : createCleartextListener(h1, h2, timeouts.headersMs);
+  // Node.js checks the headers and request timeouts of a server's connections from its 'listening'
+  // event on; h1 only gets sockets handed over by the cleartext listener.
+  if (!options.tls) {
+    listener.on("listening", () => h1.emit("listening"));
+    listener.on("close", () => h1.close());
+  }
   const sockets = new Set<net.Socket>();
   listener.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
   const sessions = new Set<http2.Http2Session>();
+  h2.on("stream", endUnreadBody);
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));

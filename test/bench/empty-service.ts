@@ -10,6 +10,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import http from "node:http";
 import http2 from "node:http2";
 import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
+import { defaultHttpTimeouts } from "../../src/config.js";
 import { createCleartextListener } from "../../src/server/protocol-sniffing.js";
 
 const handler = connectNodeAdapter({
@@ -23,6 +24,6 @@ const handler = connectNodeAdapter({
   },
 });
 
-const listener = createCleartextListener(http.createServer(handler), http2.createServer(handler));
+const listener = createCleartextListener(http.createServer(handler), http2.createServer(handler), defaultHttpTimeouts.headersMs);
 listener.listen(Number(process.env["PORT"]), process.env["HOST"] ?? "127.0.0.1");
 process.once("SIGTERM", () => process.exit(0));

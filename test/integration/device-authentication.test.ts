@@ -9,6 +9,7 @@ import { AuthenticateDeviceRequestSchema, DeviceAuthService } from "../../gen/de
 import { createApp } from "../../src/app.js";
 import { createKeySet } from "../../src/auth/key-set.js";
 import { createTokenVerifier } from "../../src/auth/token-verifier.js";
+import { defaultHttpTimeouts, defaultMaxBatchBodyBytes } from "../../src/config.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
@@ -43,7 +44,7 @@ describe("AuthenticateDevice (hubs)", () => {
       verifier: createTokenVerifier({ keySet: createKeySet(service.keys.jwksPath) }),
       logger: pino({ level: "silent" }),
       issuingCa: service.issuingCa,
-      config: { corsOrigins: [], maxBodyBytes: 1 << 20, tls: undefined, hubs: [], claimKeyTtlMs: 86_400_000,
+      config: { corsOrigins: [], maxBodyBytes: 1 << 20, maxBatchBodyBytes: defaultMaxBatchBodyBytes, httpTimeouts: defaultHttpTimeouts, tls: undefined, hubs: [], claimKeyTtlMs: 86_400_000,
         claimRateLimits: { perAddress: { points: 1_000, seconds: 60 }, perKey: { points: 1_000, seconds: 60 } }, trustedProxies: new net.BlockList(), crlRefreshMs: 3_600_000 },
     });
     const { port } = await server.listen(0, "127.0.0.1");

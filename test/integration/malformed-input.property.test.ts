@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { randomUUID } from "node:crypto";
+import { registrationRowCounts } from "../support/test-database.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 /**
@@ -233,14 +234,7 @@ describe("RegisterDevice under malformed input", () => {
   });
   afterAll(() => service.stop());
 
-  async function rowCounts(): Promise<{ devices: number; credentials: number; outbox: number }> {
-    const { rows } = await service.db.pool.query(
-      `SELECT (SELECT count(*) FROM devices)::int AS devices,
-              (SELECT count(*) FROM device_credentials)::int AS credentials,
-              (SELECT count(*) FROM outbox)::int AS outbox`,
-    );
-    return rows[0];
-  }
+  const rowCounts = () => registrationRowCounts(service.db.pool);
 
   async function send(path: string, bytes: Uint8Array): Promise<{ status: number; body: unknown }> {
     const res = await fetch(`${service.baseUrl}${path}`, {
@@ -309,6 +303,35 @@ describe("RegisterDevice under malformed input", () => {
       expect(all).toContain(expected);
     }
   }, 60_000);
+
+  test.each([
+    ["a number past a double", '{"k":1e400}', "config", "numbers must be finite (no NaN or Infinity)"],
+    ["a negative number past a double", '{"k":[1,-1e400]}', "config", "numbers must be finite (no NaN or Infinity)"],
+    ["a lone high surrogate", '{"k":"\\ud800"}', "config.k", "must be valid Unicode (no unpaired surrogate)"],
+    ["a lone low surrogate in a key", '{"a\\udc00":1}', "config.a\udc00", "must be valid Unicode (no unpaired surrogate)"],
+    ["a lone surrogate deep inside", '{"a":{"b":["x","\\udbff"]}}', "config.a.b[1]", "must be valid Unicode (no unpaired surrogate)"],
+  ])("a config holding %s is INVALID_ARGUMENT naming config on both endpoints, nothing written", async (_label, config, restField, reason) => {
+    const before = await rowCounts();
+    const body = enc.encode(`{"name":"bad config","hardware_id":"HW-BAD-CONFIG","config":${config}}`);
+    // REST names the exact place: it checks the JSON before the RPC's binary encoding would replace the surrogate.
+    expect(await send(REST_PATH, body)).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: `${restField}: ${reason}` } });
+    expect(await send(CONNECT_PATH, body)).toEqual({ status: 400, body: { code: "invalid_argument", message: `config: ${reason}` } });
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test("a lone surrogate in a name or a tag is INVALID_ARGUMENT naming the field on both endpoints", async () => {
+    const before = await rowCounts();
+    for (const [json, field] of [
+      ['{"name":"a\\ud800b","hardware_id":"HW-SURROGATE"}', "name"],
+      ['{"name":"n","hardware_id":"HW-\\udfff"}', "hardware_id"],
+      ['{"name":"n","hardware_id":"HW-SURROGATE","tags":{"k":"\\ud83d"}}', "tags"],
+    ] as const) {
+      // The JSON decoding of a string field refuses the string itself, naming the field.
+      expect(await send(REST_PATH, enc.encode(json))).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: expect.stringContaining(field) } });
+      expect(await send(CONNECT_PATH, enc.encode(json))).toEqual({ status: 400, body: { code: "invalid_argument", message: expect.stringContaining(field) } });
+    }
+    expect(await rowCounts()).toEqual(before);
+  });
 
   test("the server still answers: a valid registration succeeds on both endpoints afterwards", async () => {
     const before = await rowCounts();

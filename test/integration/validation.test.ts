@@ -3,6 +3,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { randomUUID } from "node:crypto";
 import type { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { registrationRowCounts } from "../support/test-database.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 type Json = Record<string, unknown>;
@@ -40,15 +41,7 @@ describe("RegisterDevice input validation", () => {
     return { status: res.status, body: (await res.json()) as Json };
   }
 
-  /** Rows in the three tables a registration writes. */
-  async function rowCounts(): Promise<{ devices: number; credentials: number; outbox: number }> {
-    const { rows } = await service.db.pool.query(
-      `SELECT (SELECT count(*) FROM devices)::int AS devices,
-              (SELECT count(*) FROM device_credentials)::int AS credentials,
-              (SELECT count(*) FROM outbox)::int AS outbox`,
-    );
-    return rows[0];
-  }
+  const rowCounts = () => registrationRowCounts(service.db.pool);
 
   beforeAll(async () => {
     service = await startTestService();

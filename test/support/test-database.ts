@@ -48,3 +48,13 @@ export async function createTestDatabase({ migrated = true, serverUrl = adminUrl
     },
   };
 }
+
+/** Rows in the three tables a registration writes: what a refused request must leave unchanged. */
+export async function registrationRowCounts(pool: pg.Pool): Promise<{ devices: number; credentials: number; outbox: number }> {
+  const { rows } = await pool.query(
+    `SELECT (SELECT count(*) FROM devices)::int AS devices,
+            (SELECT count(*) FROM device_credentials)::int AS credentials,
+            (SELECT count(*) FROM outbox)::int AS outbox`,
+  );
+  return rows[0];
+}

@@ -9,6 +9,7 @@ import { createTokenVerifier } from "../../src/auth/token-verifier.js";
 import { KafkaPublisher } from "../../src/events/kafka-publisher.js";
 import { OutboxRelay } from "../../src/events/outbox-relay.js";
 import { createMetrics } from "../../src/observability/metrics.js";
+import { defaultHttpTimeouts, defaultMaxBatchBodyBytes, type HttpTimeouts } from "../../src/config.js";
 import type { ClaimRateLimits } from "../../src/db/claim-rate-limiter.js";
 import type { Hub } from "../../src/domain/hub-pool.js";
 import { loadOrCreateDevCa } from "../../src/pki/dev-ca.js";
@@ -40,6 +41,8 @@ export interface TestService {
 export async function startTestService(
   options: {
     maxBodyBytes?: number;
+    /** Connection timeouts; the service's defaults otherwise. */
+    httpTimeouts?: HttpTimeouts;
     tls?: { cert: Buffer; key: Buffer };
     kafka?: { brokers: string[]; topic: string };
     hubs?: Hub[];
@@ -78,7 +81,8 @@ export async function startTestService(
     relay,
     issuingCa,
     metrics,
-    config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
+    config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, maxBatchBodyBytes: defaultMaxBatchBodyBytes,
+      httpTimeouts: options.httpTimeouts ?? defaultHttpTimeouts, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
       claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } },
       trustedProxies: options.trustedProxies ?? new net.BlockList(), crlRefreshMs: options.crlRefreshMs ?? 3_600_000 },
   });
