@@ -1,4 +1,4 @@
-import { createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { DescService, JsonObject } from "@bufbuild/protobuf";
 import http from "node:http";
@@ -8,11 +8,12 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { withRequestLog } from "../observability/request-log.js";
 import type { ReadinessReport } from "../health/readiness.js";
-import { createInProcessTransport, createRestHandler } from "../rest/index.js";
+import { createRestHandler } from "../rest/index.js";
 import { peerContextValues } from "./client-address.js";
 import { createCors } from "./cors.js";
 import { encodeGrpcMessageAsSpecified } from "./grpc-message-encoding.js";
 import { createCleartextListener } from "./protocol-sniffing.js";
+import { createUnaryDispatch } from "./unary-dispatch.js";
 
 /** Everything the HTTP server is built from. */
 export interface ServerOptions {
@@ -44,8 +45,8 @@ export interface Server {
 // JSON on every protocol uses proto field names (device_id, hardware_id), as the REST contract does,
 // and refuses unknown fields, so a misspelt or forbidden field (tenant_id) is an error, not ignored.
 // JSON counts one level per nested Value where binary counts two (Value and ListValue/Struct), so
-// a JSON limit of 40 keeps every accepted message decodable in binary (limit 100): REST requests
-// travel to the handlers as binary, and gRPC clients read the results.
+// a JSON limit of 40 keeps every accepted message decodable in binary (limit 100), as gRPC clients
+// read the results.
 const jsonOptions = { useProtoFieldName: true, ignoreUnknownFields: false, recursionLimit: 40 } as const;
 
 /**
@@ -58,13 +59,11 @@ export function createServer(options: ServerOptions): Server {
     jsonOptions,
     readMaxBytes: options.maxBodyBytes,
   };
-  // REST calls go through a router of their own with the same routes and interceptors, so they
-  // are authenticated and validated exactly like the other protocols.
-  const restRouter = createConnectRouter(routerOptions);
-  options.routes(restRouter);
+  // REST calls run through the same interceptors and implementations as every other protocol.
+  const dispatch = createUnaryDispatch(options.routes, routerOptions.interceptors ?? []);
   const rest = createRestHandler({
     services: [...options.restServices],
-    transport: createInProcessTransport(restRouter),
+    dispatch,
     jsonOptions,
     readMaxBytes: options.maxBodyBytes,
   });
