@@ -37,11 +37,13 @@ export interface AppDeps {
   readonly metrics?: Metrics | undefined;
   /** This process's outbox relay, whose state readiness reports; undefined without Kafka. */
   readonly relay?: Pick<OutboxRelay, "state"> | undefined;
+  /** False serves unary HTTP/2 calls through connect-node too (the fast path is compared with it). */
+  readonly unaryFastPath?: boolean | undefined;
   readonly config: Pick<Config, "corsOrigins" | "maxBodyBytes" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies">;
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
-export async function createApp({ pool, verifier, logger, issuingCa, relay, config, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
+export async function createApp({ pool, verifier, logger, issuingCa, relay, config, unaryFastPath, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
   const profileRepository = new ProfileRepository(pool);
   const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
   const deviceRepository = new DeviceRepository(pool);
@@ -73,6 +75,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     requestLogger: logger,
     openApiDocument: createServiceOpenApiDocument(services),
     readiness: createReadiness({ pool, health, relay, logger }),
+    unaryFastPath,
   });
   return {
     listen: (port, host) => server.listen(port, host),

@@ -3,12 +3,17 @@ import net from "node:net";
 import type http from "node:http";
 import type http2 from "node:http2";
 
-/** Context key of the TCP peer of a network call; unset for the REST layer's in-process calls. */
+/** Context key of the TCP peer of a network call; unset for the REST layer's calls. */
 const peerAddressKey = createContextKey<string | undefined>(undefined, { description: "peer address" });
 
 /** Context values of a call received from the network: its peer address. */
 export function peerContextValues(req: http.IncomingMessage | http2.Http2ServerRequest): ContextValues {
-  return createContextValues().set(peerAddressKey, req.socket.remoteAddress);
+  return peerAddressValues(req.socket.remoteAddress);
+}
+
+/** Context values of a call whose TCP peer is `address`. */
+export function peerAddressValues(address: string | undefined): ContextValues {
+  return createContextValues().set(peerAddressKey, address);
 }
 
 /**

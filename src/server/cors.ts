@@ -17,15 +17,27 @@ const allowedHeaders = [...connectCors.allowedHeaders, "Authorization", "X-Reque
 const exposedHeaders = [...connectCors.exposedHeaders, "X-Request-Id", "Retry-After"].join(", ");
 
 /**
+ * The CORS response headers of a request that is not a preflight, from the listed browser origins
+ * ("*" for any): none when the request has no allowed origin.
+ */
+export function createCorsHeaders(origins: readonly string[]): (headers: IncomingHttpHeaders) => Record<string, string> | undefined {
+  const allows = originFilter(origins);
+  return (headers) => {
+    const origin = headers.origin;
+    if (!allows(origin)) return undefined;
+    return { "access-control-allow-origin": origin, vary: "Origin", "access-control-expose-headers": exposedHeaders };
+  };
+}
+
+/**
  * CORS for the listed browser origins ("*" for any), with the headers Connect, gRPC-Web and the
  * REST mapping use. Returns true when it answered the request itself (a preflight).
  */
 export function createCors(origins: readonly string[]): (req: Request, res: Response) => boolean {
-  const anyOrigin = origins.includes("*");
-  const allowed = new Set(origins);
+  const allows = originFilter(origins);
   return (req, res) => {
     const origin = req.headers.origin;
-    if (origin === undefined || !(anyOrigin || allowed.has(origin))) return false;
+    if (!allows(origin)) return false;
     res.setHeader("Access-Control-Allow-Origin", origin);
     res.setHeader("Vary", "Origin");
     if (req.method !== "OPTIONS" || req.headers["access-control-request-method"] === undefined) {
@@ -39,4 +51,10 @@ export function createCors(origins: readonly string[]): (req: Request, res: Resp
     res.end();
     return true;
   };
+}
+
+function originFilter(origins: readonly string[]): (origin: string | undefined) => origin is string {
+  const anyOrigin = origins.includes("*");
+  const allowed = new Set(origins);
+  return (origin): origin is string => origin !== undefined && (anyOrigin || allowed.has(origin));
 }

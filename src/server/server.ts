@@ -6,13 +6,15 @@ import http2 from "node:http2";
 import type net from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { withRequestLog } from "../observability/request-log.js";
+import { createRequestLog, withRequestLog } from "../observability/request-log.js";
 import type { ReadinessReport } from "../health/readiness.js";
 import { createRestHandler } from "../rest/index.js";
 import { peerContextValues } from "./client-address.js";
-import { createCors } from "./cors.js";
+import { createCors, createCorsHeaders } from "./cors.js";
 import { encodeGrpcMessageAsSpecified } from "./grpc-message-encoding.js";
-import { createCleartextListener } from "./protocol-sniffing.js";
+import { serveStreams } from "./http2-streams.js";
+import { createCleartextListener, createTlsListener } from "./protocol-sniffing.js";
+import { createUnaryFastPath } from "./unary-fast-path.js";
 import { createUnaryDispatch } from "./unary-dispatch.js";
 
 /** Everything the HTTP server is built from. */
@@ -33,6 +35,11 @@ export interface ServerOptions {
   readonly requestLogger: Logger;
   /** Served at /api/v1/openapi.json, without authentication. */
   readonly openApiDocument: JsonObject;
+  /**
+   * Unary gRPC and Connect calls over HTTP/2 on node:http2's core API (default true); false serves
+   * them through connect-node like every other call, the path they are compared with.
+   */
+  readonly unaryFastPath?: boolean | undefined;
 }
 
 /** A server built but not yet listening. */
@@ -52,6 +59,7 @@ const jsonOptions = { useProtoFieldName: true, ignoreUnknownFields: false, recur
 /**
  * One port for gRPC (HTTP/2, cleartext with prior knowledge or TLS with ALPN), gRPC-Web, Connect
  * (JSON and binary, HTTP/1.1 and HTTP/2) and the REST mapping of the google.api.http annotations.
+ * Unary gRPC and Connect calls over HTTP/2 take the fast path; everything else goes to connect-node.
  */
 export function createServer(options: ServerOptions): Server {
   const routerOptions: ConnectRouterOptions = {
@@ -68,6 +76,7 @@ export function createServer(options: ServerOptions): Server {
     readMaxBytes: options.maxBodyBytes,
   });
   const cors = createCors(options.corsOrigins);
+  const requestLog = createRequestLog(options.requestLogger);
   const connect = connectNodeAdapter({
     ...routerOptions,
     routes: options.routes,
@@ -81,7 +90,7 @@ export function createServer(options: ServerOptions): Server {
     },
   });
   const openApi = JSON.stringify(options.openApiDocument);
-  const api = withRequestLog(options.requestLogger, (req, res) => {
+  const api = withRequestLog(requestLog, (req, res) => {
     if (cors(req, res)) return;
     encodeGrpcMessageAsSpecified(req, res);
     if (req.method === "GET" && req.url?.split("?", 1)[0] === "/api/v1/openapi.json") return sendJson(res, openApi);
@@ -94,11 +103,15 @@ export function createServer(options: ServerOptions): Server {
     api(req, res);
   };
 
+  const fastPath =
+    options.unaryFastPath === false
+      ? () => false
+      : createUnaryFastPath({ dispatch, maxBodyBytes: options.maxBodyBytes, jsonOptions, corsHeaders: createCorsHeaders(options.corsOrigins), requestLog });
+
   const h1 = http.createServer(handler);
-  const h2 = options.tls
-    ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true }, handler)
-    : http2.createServer(handler);
-  const listener: net.Server = options.tls ? h2 : createCleartextListener(h1, h2);
+  const h2 = http2.createServer();
+  serveStreams(h2, fastPath, handler);
+  const listener: net.Server = options.tls ? createTlsListener(options.tls, h1, h2) : createCleartextListener(h1, h2);
   const sockets = new Set<net.Socket>();
   listener.on("connection", (socket: net.Socket) => {
     sockets.add(socket);

@@ -44,6 +44,8 @@ export async function startTestService(
     claimRateLimits?: ClaimRateLimits;
     /** Proxies whose x-forwarded-for is believed; none by default. */
     trustedProxies?: net.BlockList;
+    /** False serves unary HTTP/2 calls through connect-node, as every other call (default: the fast path). */
+    unaryFastPath?: boolean;
     /** Runs as a second replica of this service: same database and token keys, left in place on stop. */
     replicaOf?: TestService;
   } = {},
@@ -71,6 +73,7 @@ export async function startTestService(
     relay,
     issuingCa,
     metrics,
+    unaryFastPath: options.unaryFastPath,
     config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
       claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } },
       trustedProxies: options.trustedProxies ?? new net.BlockList() },
