@@ -1,5 +1,6 @@
 import { create, fromBinary, toBinary, toJsonString } from "@bufbuild/protobuf";
-import { Code, ConnectError, encodeBinaryHeader, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, encodeBinaryHeader, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import http2 from "node:http2";
 import zlib from "node:zlib";
 import { pino } from "pino";
@@ -109,12 +110,13 @@ let slow: Server;
 let fastClient: Http2Client;
 let slowClient: Http2Client;
 let fastBase: string;
+let slowBase: string;
 
 beforeAll(async () => {
   fast = start(true);
   slow = start(false);
   fastBase = `http://127.0.0.1:${(await fast.listen(0, "127.0.0.1")).port}`;
-  const slowBase = `http://127.0.0.1:${(await slow.listen(0, "127.0.0.1")).port}`;
+  slowBase = `http://127.0.0.1:${(await slow.listen(0, "127.0.0.1")).port}`;
   fastClient = connectHttp2(fastBase);
   slowClient = connectHttp2(slowBase);
 });
@@ -271,4 +273,21 @@ test("a client that resets the stream aborts the handler's signal; the connectio
   } finally {
     client.close();
   }
+});
+
+test("connect-es's own gRPC and Connect clients over HTTP/2 get the same answers from both paths", async () => {
+  const answers = [];
+  for (const server of [fastBase, slowBase]) {
+    for (const transport of [createGrpcTransport({ baseUrl: server }), createConnectTransport({ baseUrl: server, httpVersion: "2" })]) {
+      const client = createClient(RestTestService, transport);
+      const ok = await client.getThing({ thingId: "t9" });
+      const failure = await client.getThing({ thingId: "details" }).then(
+        () => new ConnectError("succeeded", Code.Unknown),
+        (e: unknown) => ConnectError.from(e),
+      );
+      answers.push({ thingId: ok.thingId, code: failure.code, message: failure.rawMessage, meta: failure.metadata.get("x-meta"), details: failure.details.length });
+    }
+  }
+  expect(answers[0]).toEqual({ thingId: "t9", code: Code.FailedPrecondition, message: 'détails: 100% wrong, "quoted"', meta: "m", details: 1 });
+  for (const answer of answers) expect(answer).toEqual(answers[0]);
 });
