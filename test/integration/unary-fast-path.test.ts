@@ -131,7 +131,7 @@ describe("the HTTP/2 fast path answers every RPC of the contract as connect-node
     [fast, slow] = await Promise.all([startTestService(), startTestService({ unaryFastPath: false })]);
     fastClient = connectHttp2(fast.baseUrl);
     slowClient = connectHttp2(slow.baseUrl);
-  });
+  }, 60_000);
   afterAll(async () => {
     fastClient.close();
     slowClient.close();
