@@ -43,6 +43,8 @@ export interface AppDeps {
   readonly metrics?: Metrics | undefined;
   /** This process's outbox relay, whose state readiness reports; undefined without Kafka. */
   readonly relay?: Pick<OutboxRelay, "state"> | undefined;
+  /** False serves unary HTTP/2 calls through connect-node too (the fast path is compared with it). */
+  readonly unaryFastPath?: boolean | undefined;
   readonly config: Pick<
     Config,
     "corsOrigins" | "maxBodyBytes" | "maxBatchBodyBytes" | "httpTimeouts" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies" | "crlRefreshMs"
@@ -50,7 +52,7 @@ export interface AppDeps {
 }
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
-export async function createApp({ pool, verifier, logger, issuingCa, relay, config, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
+export async function createApp({ pool, verifier, logger, issuingCa, relay, config, unaryFastPath, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
   const profileRepository = new ProfileRepository(pool);
   const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
   const deviceRepository = new DeviceRepository(pool);
@@ -90,6 +92,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     openApiDocument: createServiceOpenApiDocument(services),
     plainRoutes: [createCrlRoute(new CrlPublisher(pool, issuingCa, config.crlRefreshMs), (err) => logger.error({ err }, "CRL not produced"))],
     readiness: createReadiness({ pool, health, relay, logger }),
+    unaryFastPath,
   });
   return {
     listen: (port, host) => server.listen(port, host),

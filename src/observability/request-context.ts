@@ -13,7 +13,7 @@ export interface RequestContext {
 }
 
 // The request's async context reaches the RPC interceptors on every protocol, including REST
-// calls, which run through an in-process transport and never see the HTTP request object.
+// calls, whose handlers never see the HTTP request object.
 const storage = new AsyncLocalStorage<RequestContext>();
 
 /** Runs `fn` with `context` as the current request's context. */

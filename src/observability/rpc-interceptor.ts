@@ -7,7 +7,7 @@ import { currentRequest } from "./request-context.js";
 /**
  * Counts and times every unary RPC and records its procedure, outcome code and tenant in the request's
  * context for the request log. Put it first, so it sees the codes the inner interceptors produce.
- * REST calls reach it once, through the in-process router; the outer router only forwards them.
+ * REST calls reach it once, through the unary dispatch; connect-node only forwards them to REST.
  */
 export function createRpcInterceptor(metrics: RpcMetrics): Interceptor {
   return (next) => async (req) => {

@@ -3,8 +3,6 @@
  */
 export { createRestHandler } from "./rest-handler.js";
 export type { RestHandler, RestHandlerOptions } from "./rest-handler.js";
-export { createInProcessTransport } from "./in-process-transport.js";
-export type { InProcessTransportOptions } from "./in-process-transport.js";
 export { listRestRoutes } from "./route-table.js";
 export type { RestRouteInfo } from "./route-table.js";
 export { readHttpBindings } from "./http-rule.js";

@@ -1,8 +1,9 @@
 /**
  * createRestHandler: HTTP/JSON transcoding of the google.api.http bindings of services.
  *
- * A matched request is turned into the RPC's request message and sent through the given
- * Connect Transport (so the server's interceptors run), and the response is returned as JSON.
+ * A matched request is turned into the RPC's request message and called through the server's
+ * unary dispatch (so its interceptors run, as for any protocol), and the response is returned as
+ * JSON: the request is decoded once, from JSON, and the response encoded once, to JSON.
  *
  * - No route matches the path: nothing is written and the handler resolves to false.
  * - The path matches, but only for other HTTP methods: 405 with an Allow header and the body
@@ -14,8 +15,9 @@
  *   path-bound field is INVALID_ARGUMENT.
  */
 import type { DescMethod, DescService, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import type { ContextValues, Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import type { ContextValues } from "@connectrpc/connect";
+import { callEnded, type UnaryDispatch } from "../server/unary-dispatch.js";
 import { applyIfMatch, etagHeader } from "./conditional-request.js";
 import { forwardedRequestHeaders, returnedResponseHeaders } from "./forward-headers.js";
 import { isHttp1, onClientGone, requestTarget, sendJson } from "./http-exchange.js";
@@ -32,8 +34,8 @@ import { compileRoutes, findRoute, routeInfo, type RestRouteInfo } from "./route
 export interface RestHandlerOptions {
   /** Services whose unary RPCs with google.api.http options are served. */
   services: readonly DescService[];
-  /** Transport the RPCs are called through, e.g. createInProcessTransport(router). */
-  transport: Transport;
+  /** The unary methods the routes call (createUnaryDispatch). */
+  dispatch: UnaryDispatch;
   /** JSON options for request parsing and response serialization (useProtoFieldName defaults to true). */
   jsonOptions?: Partial<JsonWriteOptions & JsonReadOptions>;
   /** Largest accepted request body in bytes, or the one of each RPC (default 4 MiB); larger bodies get 413. */
@@ -42,7 +44,7 @@ export interface RestHandlerOptions {
   pathPrefix?: string;
   /** Timeout in milliseconds passed to every call. */
   timeoutMs?: number;
-  /** Context values for the call (visible to the transport's client-side interceptors). */
+  /** Context values of the call, as the handlers see them. */
   contextValues?: (req: RestHttpRequest) => ContextValues;
 }
 
@@ -86,7 +88,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   return Object.assign(handler, { routes: routes.map(routeInfo) });
 }
 
-/** Reads the request, calls the RPC through the transport and writes the JSON response. */
+/** Reads the request, calls the RPC through the dispatch and writes the JSON response. */
 async function callRoute(
   route: RestRoute,
   segments: readonly string[],
@@ -111,16 +113,34 @@ async function callRoute(
   applyIfMatch(route, req.headers, message);
   const controller = new AbortController();
   onClientGone(res, () => controller.abort(new ConnectError("client closed the request", Code.Canceled)));
-  const response = await options.transport.unary(
-    route.rpc,
-    controller.signal,
-    options.timeoutMs,
-    forwardedRequestHeaders(req.headers, req.socket?.remoteAddress),
-    message,
-    options.contextValues?.(req),
-  );
-  const json = responseToJson(route, response.message, { ...writeOptions, ...(registry !== undefined ? { registry } : {}) });
-  const headers = returnedResponseHeaders(response.header, response.trailer);
+  const path = `/${route.rpc.parent.typeName}/${route.rpc.name}`;
+  const spec = options.dispatch.method(path);
+  if (spec === undefined) throw new ConnectError(`${route.rpc.parent.typeName}.${route.rpc.name} is not implemented`, Code.Unimplemented);
+  const context = createHandlerContext({
+    service: route.rpc.parent,
+    method: route.rpc,
+    protocolName: "rest",
+    requestMethod: req.method ?? "GET",
+    url: req.url ?? "/",
+    requestSignal: controller.signal,
+    requestHeader: forwardedRequestHeaders(req.headers, req.socket?.remoteAddress),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.contextValues !== undefined ? { contextValues: options.contextValues(req) } : {}),
+  });
+  let output;
+  try {
+    output = await options.dispatch.call(spec, context, message);
+  } catch (e) {
+    // As over Connect: what the handler put in the response headers and trailers travels with its error.
+    const error = ConnectError.from(e);
+    const metadata = returnedResponseHeaders(context.responseHeader, context.responseTrailer);
+    error.metadata.forEach((value, name) => metadata.set(name, value));
+    throw Object.assign(new ConnectError(error.rawMessage, error.code, metadata, undefined, error.cause), { details: error.details });
+  } finally {
+    context.abort(callEnded);
+  }
+  const json = responseToJson(route, output, { ...writeOptions, ...(registry !== undefined ? { registry } : {}) });
+  const headers = returnedResponseHeaders(context.responseHeader, context.responseTrailer);
   const etag = etagHeader(json);
   if (etag !== undefined) headers.set("etag", etag);
   sendJson(res, 200, json, headers);

@@ -4,12 +4,17 @@ import type http from "node:http";
 import type http2 from "node:http2";
 import { withConnection } from "./peer-certificate.js";
 
-/** Context key of the TCP peer of a network call; unset for the REST layer's in-process calls. */
+/** Context key of the TCP peer of a network call; unset for the REST layer's calls. */
 const peerAddressKey = createContextKey<string | undefined>(undefined, { description: "peer address" });
 
 /** Context values of a call received from the network: its peer address and its connection. */
 export function peerContextValues(req: http.IncomingMessage | http2.Http2ServerRequest): ContextValues {
-  return withConnection(req, createContextValues().set(peerAddressKey, req.socket.remoteAddress));
+  return peerSocketValues(req.socket);
+}
+
+/** Context values of a call that arrived on `socket`: its peer address and its connection. */
+export function peerSocketValues(socket: net.Socket | undefined): ContextValues {
+  return withConnection(socket, createContextValues().set(peerAddressKey, socket?.remoteAddress));
 }
 
 /**

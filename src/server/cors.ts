@@ -24,6 +24,19 @@ const fieldName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 const MAX_REFLECTED_HEADERS = 32;
 
 /**
+ * The CORS response headers of a request that is not a preflight, from the listed browser origins
+ * ("*" for any): none when the request has no allowed origin.
+ */
+export function createCorsHeaders(origins: readonly string[]): (headers: IncomingHttpHeaders) => Record<string, string> | undefined {
+  const allows = originFilter(origins);
+  return (headers) => {
+    const origin = headers.origin;
+    if (!allows(origin)) return undefined;
+    return { "access-control-allow-origin": origin, vary: "Origin", "access-control-expose-headers": exposedHeaders };
+  };
+}
+
+/**
  * CORS for the listed browser origins ("*" for any), with the headers Connect, gRPC-Web and the
  * REST mapping use. Returns true when it answered the request itself (a preflight).
  *
@@ -33,13 +46,12 @@ const MAX_REFLECTED_HEADERS = 32;
  * preflight from an origin that is not listed is answered 403 with a JSON body saying so.
  */
 export function createCors(origins: readonly string[], onRefused: RefusedPreflight = () => undefined): (req: Request, res: Response) => boolean {
-  const anyOrigin = origins.includes("*");
-  const allowed = new Set(origins);
+  const allows = originFilter(origins);
   return (req, res) => {
     const origin = req.headers.origin;
     if (origin === undefined) return false;
     const preflight = req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
-    if (!(anyOrigin || allowed.has(origin))) {
+    if (!allows(origin)) {
       if (!preflight) return false;
       const path = (req.url ?? "/").split("?", 1)[0]!;
       onRefused({ origin, path });
@@ -71,4 +83,10 @@ function allowedHeaders(requested: string | undefined): string {
     if (!names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
   }
   return [...names.values()].join(", ");
+}
+
+function originFilter(origins: readonly string[]): (origin: string | undefined) => origin is string {
+  const anyOrigin = origins.includes("*");
+  const allowed = new Set(origins);
+  return (origin): origin is string => origin !== undefined && (anyOrigin || allowed.has(origin));
 }

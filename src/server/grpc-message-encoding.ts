@@ -33,10 +33,11 @@ function reencoded(headers: Headers): Headers {
   } catch {
     return headers;
   }
-  return { ...headers, "grpc-message": percentEncode(text) };
+  return { ...headers, "grpc-message": percentEncodeGrpcMessage(text) };
 }
 
-function percentEncode(text: string): string {
+/** A grpc-message value: percent-encoding only for bytes outside printable ASCII and for '%'. */
+export function percentEncodeGrpcMessage(text: string): string {
   let encoded = "";
   for (const byte of Buffer.from(text, "utf8")) {
     encoded += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;

@@ -1,7 +1,5 @@
 import { createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type net from "node:net";
-import type http from "node:http";
-import type http2 from "node:http2";
 import type tls from "node:tls";
 import { isTrustedProxy } from "./client-address.js";
 import { forwardedClientCertificate } from "./forwarded-client-cert.js";
@@ -15,14 +13,14 @@ interface Connection {
 const connectionKey = createContextKey<Connection | undefined>(undefined, { description: "connection" });
 
 /**
- * Records the connection of a network call (a REST call's too), for {@link presentedCertificateOf}.
- * The certificate itself is read only when a handler asks for it.
+ * Records the connection of a network call (a REST call's too) that arrived on `socket`, for
+ * {@link presentedCertificateOf}. The certificate itself is read only when a handler asks for it.
  */
-export function withConnection(req: http.IncomingMessage | http2.Http2ServerRequest, values: ContextValues = createContextValues()): ContextValues {
-  // An HTTP/2 request's socket is a proxy that answers the TLS socket's methods but not `in`.
-  const socket = req.socket as Partial<tls.TLSSocket>;
-  const tlsSocket = typeof socket.getPeerCertificate === "function" ? (socket as tls.TLSSocket) : undefined;
-  return values.set(connectionKey, { peerAddress: req.socket.remoteAddress, tlsSocket });
+export function withConnection(socket: net.Socket | undefined, values: ContextValues = createContextValues()): ContextValues {
+  // An HTTP/2 request's or session's socket is a proxy that answers the TLS socket's methods but not `in`.
+  const maybeTls = socket as Partial<tls.TLSSocket> | undefined;
+  const tlsSocket = typeof maybeTls?.getPeerCertificate === "function" ? (maybeTls as tls.TLSSocket) : undefined;
+  return values.set(connectionKey, { peerAddress: socket?.remoteAddress, tlsSocket });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { DescMethod, DescService, JsonObject } from "@bufbuild/protobuf";
 import http from "node:http";
@@ -7,15 +7,18 @@ import type net from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { HttpTimeouts } from "../config.js";
-import { withRequestLog } from "../observability/request-log.js";
+import { createRequestLog, withRequestLog } from "../observability/request-log.js";
 import type { ReadinessReport } from "../health/readiness.js";
-import { createInProcessTransport, createRestHandler } from "../rest/index.js";
+import { createRestHandler } from "../rest/index.js";
 import { peerContextValues } from "./client-address.js";
 import { withConnection } from "./peer-certificate.js";
-import { createCors } from "./cors.js";
+import { createCors, createCorsHeaders } from "./cors.js";
 import { encodeGrpcMessageAsSpecified } from "./grpc-message-encoding.js";
 import { boundHttp2Times } from "./http2-timeouts.js";
-import { createCleartextListener } from "./protocol-sniffing.js";
+import { serveStreams } from "./http2-streams.js";
+import { createCleartextListener, createTlsListener } from "./protocol-sniffing.js";
+import { createUnaryFastPath } from "./unary-fast-path.js";
+import { createUnaryDispatch } from "./unary-dispatch.js";
 import { endUnreadBody } from "./unread-body.js";
 
 /** Everything the HTTP server is built from. */
@@ -43,6 +46,11 @@ export interface ServerOptions {
   readonly openApiDocument: JsonObject;
   /** Plain HTTP resources served without authentication (the CRL); each returns whether it answered. */
   readonly plainRoutes?: readonly ((req: NodeRequest, res: NodeResponse) => boolean)[] | undefined;
+  /**
+   * Unary gRPC and Connect calls over HTTP/2 on node:http2's core API (default true); false serves
+   * them through connect-node like every other call, the path they are compared with.
+   */
+  readonly unaryFastPath?: boolean | undefined;
 }
 
 /** A server built but not yet listening. */
@@ -55,13 +63,14 @@ export interface Server {
 // JSON on every protocol uses proto field names (device_id, hardware_id), as the REST contract does,
 // and refuses unknown fields, so a misspelt or forbidden field (tenant_id) is an error, not ignored.
 // JSON counts one level per nested Value where binary counts two (Value and ListValue/Struct), so
-// a JSON limit of 40 keeps every accepted message decodable in binary (limit 100): REST requests
-// travel to the handlers as binary, and gRPC clients read the results.
+// a JSON limit of 40 keeps every accepted message decodable in binary (limit 100), as gRPC clients
+// read the results.
 const jsonOptions = { useProtoFieldName: true, ignoreUnknownFields: false, recursionLimit: 40 } as const;
 
 /**
  * One port for gRPC (HTTP/2, cleartext with prior knowledge or TLS with ALPN), gRPC-Web, Connect
  * (JSON and binary, HTTP/1.1 and HTTP/2) and the REST mapping of the google.api.http annotations.
+ * Unary gRPC and Connect calls over HTTP/2 take the fast path; everything else goes to connect-node.
  */
 export function createServer(options: ServerOptions): Server {
   const routerOptions: ConnectRouterOptions = {
@@ -69,21 +78,20 @@ export function createServer(options: ServerOptions): Server {
     jsonOptions,
     readMaxBytes: options.defaultMaxBodyBytes,
   };
-  // REST calls go through a router of their own with the same routes and interceptors, so they
-  // are authenticated and validated exactly like the other protocols.
-  const restRouter = createConnectRouter(routerOptions);
-  options.routes(restRouter);
+  // REST calls run through the same interceptors and implementations as every other protocol.
+  const dispatch = createUnaryDispatch(options.routes, routerOptions.interceptors ?? []);
   const rest = createRestHandler({
     services: [...options.restServices],
-    transport: createInProcessTransport(restRouter),
+    dispatch,
     jsonOptions,
     readMaxBytes: options.maxBodyBytes,
     // The peer address reaches REST calls through x-forwarded-for; the connection carries its client certificate.
-    contextValues: (req) => withConnection(req),
+    contextValues: (req) => withConnection(req.socket),
   });
   const cors = createCors(options.corsOrigins, (refused) =>
     options.requestLogger.warn(refused, "CORS preflight refused: the origin is not listed in CORS_ORIGINS"),
   );
+  const requestLog = createRequestLog(options.requestLogger);
   const connect = connectNodeAdapter({
     ...routerOptions,
     routes: options.routes,
@@ -97,7 +105,7 @@ export function createServer(options: ServerOptions): Server {
     },
   });
   const openApi = JSON.stringify(options.openApiDocument);
-  const api = withRequestLog(options.requestLogger, (req, res) => {
+  const api = withRequestLog(requestLog, (req, res) => {
     if (cors(req, res)) return;
     encodeGrpcMessageAsSpecified(req, res);
     if (req.method === "GET" && req.url?.split("?", 1)[0] === "/api/v1/openapi.json") return sendJson(res, openApi);
@@ -111,29 +119,30 @@ export function createServer(options: ServerOptions): Server {
     api(req, res);
   };
 
+  const fastPath =
+    options.unaryFastPath === false
+      ? () => false
+      : createUnaryFastPath({ dispatch, maxBodyBytes: options.maxBodyBytes, jsonOptions, corsHeaders: createCorsHeaders(options.corsOrigins), requestLog });
+
   const timeouts = options.httpTimeouts;
-  const h1Timeouts = {
-    headersTimeout: timeouts.headersMs,
-    requestTimeout: timeouts.requestMs,
-    keepAliveTimeout: timeouts.keepAliveMs,
-    // How often Node.js looks for connections past their headers or request timeout (default 30 s).
-    connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs / 2),
-  };
-  const h1 = http.createServer(h1Timeouts, handler);
-  const h2 = options.tls
-    ? // A client certificate is optional, and checked by the calls that use one (manufacturer CAs), not by TLS.
-      http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, requestCert: true, rejectUnauthorized: false }, handler)
-    : http2.createServer(handler);
-  // TLS connections that choose HTTP/1.1 by ALPN are served by the HTTP/2 server itself.
-  Object.assign(h2, h1Timeouts);
+  const h1 = http.createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // How often Node.js looks for connections past their headers or request timeout (default 30 s).
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs / 2),
+    },
+    handler,
+  );
+  const h2 = http2.createServer();
+  serveStreams(h2, fastPath, handler);
   boundHttp2Times(h2, timeouts);
-  const listener: net.Server = options.tls ? h2 : createCleartextListener(h1, h2, timeouts.headersMs);
+  const listener: net.Server = options.tls ? createTlsListener(options.tls, h1, h2) : createCleartextListener(h1, h2, timeouts.headersMs);
   // Node.js checks the headers and request timeouts of a server's connections from its 'listening'
-  // event on; h1 only gets sockets handed over by the cleartext listener.
-  if (!options.tls) {
-    listener.on("listening", () => h1.emit("listening"));
-    listener.on("close", () => h1.close());
-  }
+  // event on; h1 only gets sockets handed over by the listener.
+  listener.on("listening", () => h1.emit("listening"));
+  listener.on("close", () => h1.close());
   const sockets = new Set<net.Socket>();
   listener.on("connection", (socket: net.Socket) => {
     sockets.add(socket);

@@ -1,29 +1,44 @@
 /**
- * The framework ceiling of the bench: DeviceAuthService served the way the service serves it
- * (connect-node on node:http2 behind the same cleartext listener), with an AuthenticateDevice that
- * does no work: no token, database, metrics or log line. No handler on this stack answers faster
- * on this machine.
+ * The floor of the bench's gRPC figures: an empty unary gRPC handler on node:http2's core API,
+ * hand-framed, behind the service's cleartext listener and node options. It answers every POST
+ * with an AuthenticateDeviceResponse for the request's device (RegisterDevice loads get the same
+ * small message): no framework, token, database, metrics or log line. No handler in Node answers
+ * faster on this machine.
  *
  * `node dist/test/bench/empty-service.js` listens on HOST:PORT and answers /healthz.
  */
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import http from "node:http";
 import http2 from "node:http2";
-import { DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
+import { AuthenticateDeviceRequestSchema, AuthenticateDeviceResponseSchema } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { defaultHttpTimeouts } from "../../src/config.js";
 import { createCleartextListener } from "../../src/server/protocol-sniffing.js";
+import { grpcEnvelope } from "./grpc-h2-client.js";
 
-const handler = connectNodeAdapter({
-  routes: (router) =>
-    router.service(DeviceAuthService, {
-      authenticateDevice: (request) => ({ deviceId: request.deviceId, status: "registered" }),
-    }),
-  fallback: (req, res) => {
-    res.writeHead(req.url === "/healthz" ? 200 : 404);
-    res.end();
-  },
+const h2 = http2.createServer();
+h2.on("stream", (stream, headers) => {
+  stream.on("error", () => {});
+  if (headers[":method"] !== "POST") {
+    stream.respond({ ":status": headers[":path"] === "/healthz" ? 200 : 404 }, { endStream: true });
+    return;
+  }
+  const chunks: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  stream.on("end", () => {
+    const body = Buffer.concat(chunks);
+    const request = body.byteLength >= 5 ? fromBinary(AuthenticateDeviceRequestSchema, body.subarray(5)) : create(AuthenticateDeviceRequestSchema);
+    const message = toBinary(AuthenticateDeviceResponseSchema, create(AuthenticateDeviceResponseSchema, { deviceId: request.deviceId, status: "registered" }));
+    const envelope = grpcEnvelope(message);
+    stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+    stream.end(envelope);
+  });
 });
 
-const listener = createCleartextListener(http.createServer(handler), http2.createServer(handler), defaultHttpTimeouts.headersMs);
-listener.listen(Number(process.env["PORT"]), process.env["HOST"] ?? "127.0.0.1");
+const h1 = http.createServer((req, res) => {
+  res.writeHead(req.url === "/healthz" ? 200 : 404);
+  res.end();
+});
+
+createCleartextListener(h1, h2, defaultHttpTimeouts.headersMs).listen(Number(process.env["PORT"]), process.env["HOST"] ?? "127.0.0.1");
 process.once("SIGTERM", () => process.exit(0));

@@ -52,6 +52,8 @@ export async function startTestService(
     trustedProxies?: net.BlockList;
     /** A new CRL at least this often (default an hour). */
     crlRefreshMs?: number;
+    /** False serves unary HTTP/2 calls through connect-node, as every other call (default: the fast path). */
+    unaryFastPath?: boolean;
     /** Runs as a second replica of this service: same database and token keys, left in place on stop. */
     replicaOf?: TestService;
     /** A database of its own (e.g. on a server the test stops and starts) instead of a new one on the shared test server. */
@@ -81,6 +83,7 @@ export async function startTestService(
     relay,
     issuingCa,
     metrics,
+    unaryFastPath: options.unaryFastPath,
     config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, maxBatchBodyBytes: defaultMaxBatchBodyBytes,
       httpTimeouts: options.httpTimeouts ?? defaultHttpTimeouts, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
       claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } },

@@ -3,7 +3,7 @@ import type http from "node:http";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
 import { clientAddressOf, peerContextValues, trustedProxyList } from "../../src/server/client-address.js";
 
-/** The context of a ClaimDevice call from `peer` (undefined: the REST layer's in-process call). */
+/** The context of a ClaimDevice call from `peer` (undefined: the REST layer's call). */
 function claimContext(peer: string | undefined, forwardedFor?: string) {
   return createHandlerContext({
     service: DeviceProvisioningService,

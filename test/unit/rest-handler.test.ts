@@ -1,7 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import type { Message } from "@bufbuild/protobuf";
@@ -15,6 +15,7 @@ import type {
   UpdateThingRequest,
 } from "../../gen/resttest/v1/rest_test_pb.js";
 import { createRestHandler } from "../../src/rest/index.js";
+import { createUnaryDispatch } from "../../src/server/unary-dispatch.js";
 import type { RestHandler, RestHttpRequest, RestHttpResponse } from "../../src/rest/index.js";
 
 const TOKEN = "Bearer good-token";
@@ -94,11 +95,11 @@ function routes(router: ConnectRouter): void {
   });
 }
 
-const transport = createRouterTransport(routes, { router: { interceptors: [auth] } });
-const handler = createRestHandler({ services: [RestTestService], transport, readMaxBytes: 1024 });
+const dispatch = createUnaryDispatch(routes, [auth]);
+const handler = createRestHandler({ services: [RestTestService], dispatch, readMaxBytes: 1024 });
 const prefixed = createRestHandler({
   services: [RestTestService],
-  transport,
+  dispatch,
   pathPrefix: "/api/",
   jsonOptions: { useProtoFieldName: false, enumAsInteger: true },
 });
