@@ -69,7 +69,9 @@ export function createUnaryDispatch(routes: (router: ConnectRouter) => void, int
   };
 }
 
-// Per-service interceptors or limits would apply on connect-node's path only.
+// Per-service interceptors would apply on connect-node's path only. A method's own body limit
+// (readMaxBytes) is the one the dispatch's callers read too: the server's maxBodyBytes(method).
 function refuseOptions(name: string, options: object | undefined): void {
-  if (options !== undefined && Object.keys(options).length > 0) throw new Error(`${name}: per-service router options are not supported`);
+  const unsupported = Object.keys(options ?? {}).filter((key) => key !== "readMaxBytes");
+  if (unsupported.length > 0) throw new Error(`${name}: router options ${unsupported.join(", ")} are not supported`);
 }

@@ -141,14 +141,9 @@ function serve(
     answered = true;
     status = wire.status(outcome);
     context.abort("error" in outcome ? outcome.error : callEnded);
-    wire.respond(stream, context, extraHeaders, outcome, compression.response).then(
-      () => {
-        // Answered before the whole body was read (a refusal): the rest is not wanted. RST_STREAM
-        // NO_ERROR says so (RFC 9113 §8.1), on the next turn, once the response's frames are out.
-        if (!stream.readableEnded) setImmediate(() => stream.close(http2.constants.NGHTTP2_NO_ERROR));
-      },
-      () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR),
-    );
+    // Answered before the whole body was read (a refusal), the stream's unread rest is dropped and
+    // the stream reset once the response has left (endUnreadBody, on every HTTP/2 stream).
+    wire.respond(stream, context, extraHeaders, outcome, compression.response).catch(() => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
   };
 
   runInRequest(log, async () => {

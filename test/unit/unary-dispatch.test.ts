@@ -68,10 +68,12 @@ describe("createUnaryDispatch", () => {
     expect(failure).toMatchObject({ code: Code.Internal, rawMessage: "internal error", cause: new Error("a bug") });
   });
 
-  it("refuses per-service router options, which only connect-node's path would apply", () => {
-    expect(() => createUnaryDispatch((router) => router.service(RestTestService, {}, { readMaxBytes: 1 }), [])).toThrow(
-      /per-service router options are not supported/,
+  it("refuses per-service router options, which only connect-node's path would apply, but a body limit", () => {
+    expect(() => createUnaryDispatch((router) => router.service(RestTestService, {}, { interceptors: [] }), [])).toThrow(
+      /router options interceptors are not supported/,
     );
+    const limited = createUnaryDispatch((router) => router.service(RestTestService, {}, { readMaxBytes: 1 }), []);
+    expect(limited.method("/resttest.v1.RestTestService/GetThing")).toBeDefined();
   });
 
   // invokeUnaryImplementation is marked @private in @connectrpc/connect: it may change in any
@@ -105,7 +107,7 @@ describe("REST through the dispatch", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-interceptor")).toBe("ran");
     expect(res.headers.get("x-trailer")).toBe("set");
-    expect(await res.json()).toEqual({ thing_id: "t1", note: "yes" });
+    expect(await res.json()).toEqual({ thing_id: "t1", note: "yes", labels: [] });
   });
 
   it("aborts the handler's signal when the client goes away", async () => {
