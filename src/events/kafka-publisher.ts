@@ -79,12 +79,7 @@ export class KafkaPublisher {
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    try {
-      await this.bounded(producer.connect(), "connect");
-    } catch (err) {
-      void producer.disconnect().catch(() => undefined);
-      throw err;
-    }
+    await this.connectBounded(producer, "connect");
     this.producer = producer;
     return producer;
   }
@@ -93,7 +88,7 @@ export class KafkaPublisher {
   private async ensureTopic(): Promise<void> {
     const admin = this.kafka.admin();
     try {
-      await this.bounded(admin.connect(), "admin connect");
+      await this.connectBounded(admin, "admin connect");
       const { topic, partitions, replicationFactor } = this.options;
       const created = await this.bounded(
         admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true }),
@@ -109,6 +104,23 @@ export class KafkaPublisher {
     const producer = this.producer;
     this.producer = undefined;
     if (producer) await producer.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Connects within the timeout, or disconnects and fails. kafkajs goes on retrying a connect that
+   * timed out and may succeed once the broker is back: such a late connection is closed too, or it
+   * would stay open with no one to use or close it.
+   */
+  private async connectBounded(client: Pick<Producer, "connect" | "disconnect">, what: string): Promise<void> {
+    const connecting = client.connect();
+    try {
+      await this.bounded(connecting, what);
+    } catch (err) {
+      const disconnect = () => client.disconnect().catch(() => undefined);
+      void disconnect();
+      void connecting.then(disconnect, () => undefined);
+      throw err;
+    }
   }
 
   private bounded<T>(work: Promise<T>, what: string): Promise<T> {
