@@ -17,12 +17,10 @@ import type { Device } from "./device.js";
 import { AbortedError, AlreadyExistsError, InvalidArgumentError, UnauthenticatedError } from "./errors.js";
 import type { ManufacturerCa } from "./manufacturer-ca.js";
 import * as v from "./validate.js";
+import { reportedFields, type ReportedFields } from "./validate-device.js";
 
-/** What a device reports about itself when it registers. */
-export interface ReportedFields {
-  readonly firmware: string;
-  readonly subModel: string;
-  readonly meta: Readonly<Record<string, string>>;
+/** What a device sends when it registers with its certificate. */
+export interface CertificateRegistrationRequest extends ReportedFields {
   /** A PEM CSR for the certificate of ours the CA's profile may call for; "" for none. */
   readonly csr: string;
 }
@@ -52,14 +50,10 @@ export class CertificateRegistration {
    * (returned once). The same certificate again returns the same device, writing nothing.
    * UNAUTHENTICATED "Not authorized", whatever the reason, unless the certificate is acceptable.
    */
-  async register(der: Buffer | undefined, reported: ReportedFields): Promise<{ device: Device; created: boolean; credential?: CredentialSecrets }> {
+  async register(der: Buffer | undefined, reported: CertificateRegistrationRequest): Promise<{ device: Device; created: boolean; credential?: CredentialSecrets }> {
     const now = this.now();
     const { certificate, ca, hardwareId } = await this.acceptable(der, now);
-    const fields = {
-      firmware: v.optionalText("firmware", reported.firmware, v.limits.versionLength),
-      subModel: v.optionalText("sub_model", reported.subModel, v.limits.versionLength),
-      meta: v.stringMap("meta", reported.meta),
-    };
+    const fields = reportedFields(reported);
     const fingerprint = certificateFingerprint(certificate.raw);
     return this.repository.transaction(async (client) => {
       const existing = await lockDeviceByHardwareId(client, ca.tenantId, hardwareId);

@@ -10,15 +10,13 @@ import type { DeviceService } from "./device-service.js";
 import type { Device } from "./device.js";
 import { AlreadyExistsError, PermissionDeniedError, UnauthenticatedError } from "./errors.js";
 import { hashSecret } from "./secret.js";
+import { reportedFields, type ReportedFields } from "./validate-device.js";
 import * as v from "./validate.js";
 
 /** What a device sends when it claims itself. */
-export interface ClaimRequest {
+export interface ClaimRequest extends ReportedFields {
   readonly claimKey: string;
   readonly hardwareId: string;
-  readonly firmware: string;
-  readonly subModel: string;
-  readonly meta: Readonly<Record<string, string>>;
   /** A PEM CSR for a certificate device that keeps its own key; "" for none. */
   readonly csr: string;
 }
@@ -41,11 +39,7 @@ export class ClaimService {
    */
   async claim(request: ClaimRequest): Promise<{ device: Device; credential: CredentialSecrets }> {
     const hardwareId = v.hardwareId("hardware_id", request.hardwareId);
-    const reported = {
-      firmware: v.optionalText("firmware", request.firmware, v.limits.versionLength),
-      subModel: v.optionalText("sub_model", request.subModel, v.limits.versionLength),
-      meta: v.stringMap("meta", request.meta),
-    };
+    const reported = reportedFields(request);
     // Every key costs one hash and one index lookup: a wrong key and an expired one look alike.
     const keyHash = hashSecret(request.claimKey);
     return this.repository.transaction(async (client) => {
@@ -75,7 +69,7 @@ export class ClaimService {
 }
 
 /** The device an import entry describes, with what the device reported at boot winning. */
-function specOf(claim: StoredClaim, reported: { firmware: string; subModel: string; meta: Record<string, string> }) {
+function specOf(claim: StoredClaim, reported: ReturnType<typeof reportedFields>) {
   return {
     name: claim.name,
     hardwareId: claim.hardwareId,

@@ -66,3 +66,19 @@ export function deviceFilter(input: DeviceFilterInput): DeviceFilter {
     hardwareId: set(input.hardwareId, (h) => v.hardwareId("hardware_id", h)),
   };
 }
+
+/** What a device reports about itself when it brings itself online (claim or certificate). */
+export interface ReportedFields {
+  readonly firmware: string;
+  readonly subModel: string;
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+/** The reported fields, checked; INVALID_ARGUMENT names the field that is not. */
+export function reportedFields(reported: ReportedFields): { firmware: string; subModel: string; meta: Record<string, string> } {
+  return {
+    firmware: v.optionalText("firmware", reported.firmware, v.limits.versionLength),
+    subModel: v.optionalText("sub_model", reported.subModel, v.limits.versionLength),
+    meta: v.stringMap("meta", reported.meta),
+  };
+}

@@ -24,11 +24,12 @@ describe("the admin CLI", () => {
 
   /** Runs the CLI against the test service with `token` in DEVICE_REGISTRY_TOKEN. */
   function cli(token: string, ...args: string[]): Promise<Run> {
+    return runCommand(process.execPath, [CLI, ...args, "--url", service.baseUrl], { PATH: process.env["PATH"] ?? "", DEVICE_REGISTRY_TOKEN: token });
+  }
+  /** Runs a command in the test's folder and collects what it prints. */
+  function runCommand(command: string, args: string[], env: Record<string, string>): Promise<Run> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args, "--url", service.baseUrl], {
-        env: { PATH: process.env["PATH"] ?? "", DEVICE_REGISTRY_TOKEN: token },
-        cwd: dir,
-      });
+      const child = spawn(command, args, { env, cwd: dir });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -278,20 +279,12 @@ describe("the admin CLI", () => {
         admin.registerDevice({ name: `pipe ${i}`, hardwareId: `HW-PIPE-${i}`, meta: Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`pad${k}`, "x".repeat(500)])) }, { headers: { authorization: `Bearer ${token}` } }),
       ),
     );
-    const run = await new Promise<Run>((resolve, reject) => {
-      const child = spawn("sh", ["-c", `node "${CLI}" list --url "${service.baseUrl}" | head -n 2`], {
-        env: { PATH: path.dirname(process.execPath) + path.delimiter + (process.env["PATH"] ?? ""), DEVICE_REGISTRY_TOKEN: token },
-        cwd: dir,
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-      child.once("error", reject);
-      child.once("close", (code) => resolve({ code, stdout, stderr }));
+    const piped = await runCommand("sh", ["-c", `node "${CLI}" list --url "${service.baseUrl}" | head -n 2`], {
+      PATH: path.dirname(process.execPath) + path.delimiter + (process.env["PATH"] ?? ""),
+      DEVICE_REGISTRY_TOKEN: token,
     });
-    expect(run.stdout.split("\n")).toHaveLength(3);
-    expect(run.stderr).toBe("");
+    expect(piped.stdout.split("\n")).toHaveLength(3);
+    expect(piped.stderr).toBe("");
   }, 60_000);
 
   test("the progress bar shows no ETA before any progress", () => {
