@@ -191,14 +191,14 @@ function parse(serialization: Serialization, binary: boolean, bytes: Uint8Array)
   }
 }
 
-/** The request headers as a handler sees them: no pseudo-headers. */
-function requestHeaders(headers: http2.IncomingHttpHeaders): Headers {
-  const out = new Headers();
+/** The request headers as a handler sees them: no pseudo-headers (createHandlerContext makes them Headers). */
+function requestHeaders(headers: http2.IncomingHttpHeaders): [string, string][] {
+  const out: [string, string][] = [];
   for (const name in headers) {
     if (name.charCodeAt(0) === 58 /* ":" */) continue;
     const value = headers[name];
-    if (typeof value === "string") out.append(name, value);
-    else if (Array.isArray(value)) for (const v of value) out.append(name, v);
+    if (typeof value === "string") out.push([name, value]);
+    else if (Array.isArray(value)) for (const v of value) out.push([name, v]);
   }
   return out;
 }
