@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -134,17 +134,52 @@ describe("@device-registry/client, installed as a platform team installs it", ()
     expect(JSON.parse(stdout)).toEqual({ service: "deviceregistry.v1.DeviceRegistryService", listed: [true] });
   }, 60_000);
 
-  // npm cannot install a git repository's subdirectory: `git+…#path:clients/typescript` is
-  // recorded without its path and installs the whole repository (npm 11.19). From a clone, a
-  // platform team installs the path, as here, or packs it.
-  test("installs from a path with nothing to build", async () => {
-    const dir = project("platform-team-source", {
-      "check.mjs": `import { DeviceRegistryService } from "@device-registry/client";\nconst { createAdminClient } = await import("@device-registry/client/node");\nconsole.log(DeviceRegistryService.typeName, typeof createAdminClient, typeof require);`,
-      "check.cjs": `console.log(require("@device-registry/client").DeviceRegistryService.typeName, typeof require("@device-registry/client/node").createAdminClient);`,
-    });
-    dirs.push(dir);
-    await npm(["install", PACKAGE, ...peers], dir);
+  // Both entries, imported and required, in a project that installed the package some way.
+  const checks = {
+    "check.mjs": `import { DeviceRegistryService } from "@device-registry/client";\nconst { createAdminClient } = await import("@device-registry/client/node");\nconsole.log(DeviceRegistryService.typeName, typeof createAdminClient, typeof require);`,
+    "check.cjs": `console.log(require("@device-registry/client").DeviceRegistryService.typeName, typeof require("@device-registry/client/node").createAdminClient);`,
+  };
+  const expectChecksPass = async (dir: string) => {
     await expect(run(process.execPath, ["check.mjs"], { cwd: dir })).resolves.toMatchObject({ stdout: "deviceregistry.v1.DeviceRegistryService function undefined\n" });
     await expect(run(process.execPath, ["check.cjs"], { cwd: dir })).resolves.toMatchObject({ stdout: "deviceregistry.v1.DeviceRegistryService function\n" });
+  };
+
+  test("installs from a path with nothing to build", async () => {
+    const dir = project("platform-team-source", checks);
+    dirs.push(dir);
+    await npm(["install", PACKAGE, ...peers], dir);
+    await expectChecksPass(dir);
+  }, 240_000);
+
+  test("installs from a git URL of the release tag, with only the package's files", async () => {
+    // A clone of this repository stands for its git host; `npm run client:git-ref` there makes the
+    // branch and the version tag, as a release does.
+    const repo = mkdtempSync(path.join(os.tmpdir(), "registry-repo-"));
+    dirs.push(repo);
+    await run("git", ["clone", "--quiet", ROOT, repo]);
+    const identity = { GIT_AUTHOR_NAME: "release", GIT_AUTHOR_EMAIL: "release@example.com", GIT_COMMITTER_NAME: "release", GIT_COMMITTER_EMAIL: "release@example.com" };
+    const env = { ...process.env, ...identity };
+    const script = path.join(repo, "clients/typescript/scripts/git-ref.mjs");
+    const { stdout } = await run(process.execPath, [script], { cwd: repo, env });
+    const version = JSON.parse(readFileSync(path.join(PACKAGE, "package.json"), "utf8")).version;
+    expect(stdout).toMatch(new RegExp(`^client [0-9a-f]{40}, client-v${version.replace(/\./g, "\\.")}\n$`));
+    // Run again on the same HEAD: nothing changes.
+    await expect(run(process.execPath, [script], { cwd: repo, env })).resolves.toMatchObject({ stdout });
+
+    const dir = project("platform-team-git", checks);
+    dirs.push(dir);
+    const spec = `git+file://${repo}#client-v${version}`;
+    await npm(["install", spec, ...peers], dir);
+    const installed = path.join(dir, "node_modules/@device-registry/client");
+    expect(readdirSync(installed).sort()).toEqual(["README.md", "dist", "package.json"]);
+    expect(JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).dependencies["@device-registry/client"]).toBe(spec);
+    await expectChecksPass(dir);
+
+    // A tagged version is immutable: other contents under the same version are refused.
+    writeFileSync(path.join(repo, "clients/typescript/README.md"), "changed\n");
+    await run("git", ["commit", "--quiet", "-am", "change the client"], { cwd: repo, env });
+    await expect(run(process.execPath, [script], { cwd: repo, env })).rejects.toMatchObject({
+      stderr: `client-v${version} already holds other contents: raise the version in clients/typescript/package.json\n`,
+    });
   }, 240_000);
 });
