@@ -151,15 +151,24 @@ describe("the HTTP/2 fast path answers every RPC of the contract as connect-node
     );
   }, 60_000);
 
-  test("a registration over MAX_BODY_BYTES is refused, nothing stored, and the connection stays usable", async () => {
-    const token = await fast.token(TENANT);
-    const call = callerOf(fastClient);
-    for (const format of ["grpc", "connect-json"] as const) {
-      const { answer } = await call(R.registerDevice, { name: "n".repeat(2 * 1024 * 1024), hardware_id: "HW-BIG" }, token, format);
-      expect(format === "grpc" ? answer.trailers["grpc-status"] : answer.status).toBe(format === "grpc" ? String(Code.ResourceExhausted) : "429");
-    }
-    const { message } = await call(R.listDevices, { hardware_id: "HW-BIG" }, token);
-    expect(message?.["devices"] ?? []).toEqual([]);
+  test("a registration over MAX_BODY_BYTES gets the same refusal on both, nothing stored, and the connection stays usable", async () => {
+    const refusals = async (service: TestService, client: Http2Client) => {
+      const token = await service.token(TENANT);
+      const call = callerOf(client);
+      const answers = [];
+      for (const format of ["grpc", "connect-json"] as const) {
+        answers.push((await call(R.registerDevice, { name: "n".repeat(2 * 1024 * 1024), hardware_id: "HW-BIG" }, token, format)).answer);
+      }
+      const { message } = await call(R.listDevices, { hardware_id: "HW-BIG" }, token);
+      expect(message?.["devices"] ?? []).toEqual([]);
+      return answers;
+    };
+    const [a, b] = [await refusals(fast, fastClient), await refusals(slow, slowClient)];
+    expect(a).toEqual(b);
+    expect(a.map((answer) => [answer.trailers["grpc-status"], answer.status])).toEqual([
+      [String(Code.ResourceExhausted), "200"],
+      [undefined, "429"],
+    ]);
   });
 
   test("a client deadline is DEADLINE_EXCEEDED on both", async () => {
