@@ -1,4 +1,4 @@
-import { hash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 /** A newly issued secret: the clear text goes to the caller once, only the hash is stored. */
 export interface IssuedSecret {
@@ -23,5 +23,5 @@ export function issueClaimKey(): IssuedSecret {
  * there is nothing to brute-force, and lookups by hash stay a single index probe.
  */
 export function hashSecret(secret: string): Buffer {
-  return hash("sha256", secret, "buffer");
+  return createHash("sha256").update(secret).digest();
 }
