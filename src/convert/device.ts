@@ -3,9 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { DeviceSchema, type Device as DeviceMessage } from "../../gen/deviceregistry/v1/device_pb.js";
 import type { ListDevicesRequest, RegisterDeviceRequest } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import type { CredentialSecrets } from "../domain/credential-issuer.js";
-import type { DeviceChanges } from "../domain/device-service.js";
-import type { DeviceFilterInput } from "../domain/validate-device.js";
-import { etagOf, type Device, type DeviceSpec } from "../domain/device.js";
+import { etagOf, type Device, type DeviceChanges, type DeviceFilterInput, type DeviceSpec } from "../domain/device.js";
 
 /** The device fields of a RegisterDevice request, not yet validated. */
 export function registerRequestToSpec(req: RegisterDeviceRequest): DeviceSpec {

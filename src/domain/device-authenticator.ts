@@ -1,6 +1,5 @@
-import type pg from "pg";
 import { createBatcher } from "../db/batcher.js";
-import { identitiesByCredentials, type CredentialLookup, type DeviceIdentity } from "../db/credential-repository.js";
+import type { CredentialLookup, CredentialRepository, DeviceIdentity } from "../db/credential-repository.js";
 import { fingerprintOfPem, parseFingerprint } from "../pki/fingerprint.js";
 import { UnauthenticatedError } from "./errors.js";
 import { hashSecret } from "./secret.js";
@@ -24,8 +23,8 @@ export class DeviceAuthenticator {
   // Hubs ask at high rates: concurrent lookups share one query (see createBatcher).
   private readonly identityOf: (lookup: CredentialLookup) => Promise<DeviceIdentity | undefined>;
 
-  constructor(pool: pg.Pool) {
-    this.identityOf = createBatcher((lookups) => identitiesByCredentials(pool, lookups));
+  constructor(credentials: CredentialRepository) {
+    this.identityOf = createBatcher((lookups) => credentials.identities(lookups));
   }
 
   /** The identity of the device if `apiKey` is its live credential and it is not disabled. */

@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
-import { deleteClaims, insertClaims, listClaims, type ClaimState, type ListedClaim, type NewClaim } from "../db/claim-repository.js";
-import type { ProfileRepository } from "../db/profile-repository.js";
-import type { Actor } from "./device-service.js";
-import type { JsonObject } from "./device.js";
+import type { ClaimState, ListedClaim, NewClaim } from "../db/claim-repository.js";
+import type { Store } from "../db/store.js";
+import type { Actor, JsonObject } from "./device.js";
 import { InvalidArgumentError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import { issueClaimKey } from "./secret.js";
@@ -36,8 +34,7 @@ export type RevokeResult = { readonly hardwareId: string; readonly error?: { rea
 /** Bulk import of devices that will claim themselves with a claim key, their keys' state and revocation. */
 export class ImportService {
   constructor(
-    private readonly pool: pg.Pool,
-    private readonly profiles: ProfileRepository,
+    private readonly store: Store,
     private readonly pageTokens: PageTokens,
     private readonly claimKeyTtlMs: number,
     private readonly now: () => Date = () => new Date(),
@@ -60,7 +57,7 @@ export class ImportService {
       }
     });
     const wanted = [...new Set(checked.flatMap((c) => ("profileId" in c && c.profileId !== null ? [c.profileId] : [])))];
-    const profiles = wanted.length > 0 ? await this.profiles.existing(actor.tenantId, wanted) : new Set<string>();
+    const profiles = wanted.length > 0 ? await this.store.profiles.existing(actor.tenantId, wanted) : new Set<string>();
     const results = checked.map((c, i): PendingClaim | ImportResult => {
       if (!("claimId" in c)) return c;
       if (c.profileId !== null && !profiles.has(c.profileId)) {
@@ -71,7 +68,7 @@ export class ImportService {
     const claims = results.filter((r): r is PendingClaim => "claimId" in r);
     const createdAt = this.now();
     const expiresAt = new Date(createdAt.getTime() + this.claimKeyTtlMs);
-    const conflicts = claims.length > 0 ? await insertClaims(this.pool, actor.tenantId, claims, createdAt, expiresAt) : new Map();
+    const conflicts = claims.length > 0 ? await this.store.transaction((tx) => tx.claims.insert(actor.tenantId, claims, createdAt, expiresAt)) : new Map();
     return results.map((r) => {
       if (!("claimId" in r)) return r;
       const conflict = conflicts.get(r.hardwareId);
@@ -87,7 +84,7 @@ export class ImportService {
     // A token works only with the filter it was issued for.
     const filters = state ?? "all";
     const after = pageToken === "" ? "" : String(this.pageTokens.decode(actor.tenantId, "claims", pageToken, filters)["after"] ?? "");
-    const rows = await listClaims(this.pool, actor.tenantId, state, after, size + 1, this.now());
+    const rows = await this.store.claims.list(actor.tenantId, state, after, size + 1, this.now());
     const claims = rows.slice(0, size);
     const last = claims[claims.length - 1];
     return { claims, next: rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "claims", { after: last.hardwareId }, filters) : "" };
@@ -109,7 +106,7 @@ export class ImportService {
       }
     });
     const valid = checked.filter((r) => r.error === undefined).map((r) => r.hardwareId);
-    const revoked = valid.length > 0 ? await deleteClaims(this.pool, actor.tenantId, valid) : new Set<string>();
+    const revoked = valid.length > 0 ? await this.store.claims.delete(actor.tenantId, valid) : new Set<string>();
     return checked.map((r) =>
       r.error !== undefined || revoked.has(r.hardwareId) ? r : failure(r.hardwareId, "NOT_FOUND", `no claim key for hardware_id "${r.hardwareId}" in this tenant`),
     );

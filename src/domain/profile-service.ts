@@ -1,7 +1,6 @@
 import { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
-import type { Actor } from "./device-service.js";
-import { isCurrentEtag, type DeviceProfile } from "./device.js";
+import { isCurrentEtag, type Actor, type DeviceProfile } from "./device.js";
 import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import * as v from "./validate.js";

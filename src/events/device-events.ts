@@ -11,7 +11,7 @@ import {
 } from "../../gen/deviceregistry/v1/events_pb.js";
 import { deviceToMessage } from "../convert/device.js";
 import type { Device } from "../domain/device.js";
-import type { OutboxEvent } from "./outbox-event.js";
+import type { OutboxEvent } from "../db/outbox-repository.js";
 
 // Events never carry a credential: deviceToMessage is called without one.
 
