@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { DeviceSchema, type Device as DeviceMessage } from "../../gen/deviceregistry/v1/device_pb.js";
 import type { ListDevicesRequest, RegisterDeviceRequest } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import type { CredentialSecrets } from "../domain/credential-issuer.js";
-import { etagOf, type Device, type DeviceChanges, type DeviceFilterInput, type DeviceSpec } from "../domain/device.js";
+import type { Device, DeviceChanges, DeviceFilterInput, DeviceSpec } from "../domain/device.js";
+import { deviceMessage } from "../events/device-message.js";
 
 /** The device fields of a RegisterDevice request, not yet validated. */
 export function registerRequestToSpec(req: RegisterDeviceRequest): DeviceSpec {
@@ -25,33 +25,11 @@ export function registerRequestToSpec(req: RegisterDeviceRequest): DeviceSpec {
 
 /** A stored device as the API message; `credential` only in the response that issued it. */
 export function deviceToMessage(device: Device, credential: CredentialSecrets = noCredential): DeviceMessage {
-  return create(DeviceSchema, {
-    deviceId: device.deviceId,
-    tenantId: device.tenantId,
-    name: device.name,
-    hardwareId: device.hardwareId,
-    status: device.status,
-    groups: device.groups,
-    tags: device.tags,
-    anchorMode: device.anchorMode,
-    profileId: device.profileId ?? "",
-    gatewayId: device.gatewayId ?? "",
-    firmware: device.firmware,
-    meta: device.meta,
-    ...(device.config === null ? {} : { config: device.config }),
-    subModel: device.subModel,
-    isGateway: device.isGateway,
-    apiKey: credential.apiKey,
-    certificate: credential.certificate,
-    privateKey: credential.privateKey,
-    createdAt: timestampFromDate(device.createdAt),
-    updatedAt: timestampFromDate(device.updatedAt),
-    etag: etagOf(device),
-    hubId: device.hub.id,
-    hubUrl: device.hub.hubUrl,
-    hubUrlStaticCert: device.hub.hubUrlStaticCert,
-    mqttHubUrl: device.hub.mqttHubUrl,
-  });
+  const message = deviceMessage(device);
+  message.apiKey = credential.apiKey;
+  message.certificate = credential.certificate;
+  message.privateKey = credential.privateKey;
+  return message;
 }
 
 const noCredential: CredentialSecrets = { apiKey: "", certificate: "", privateKey: "" };
