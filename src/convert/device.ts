@@ -5,8 +5,8 @@ import type { CredentialSecrets } from "../domain/credential-issuer.js";
 import type { Device, DeviceChanges, DeviceFilterInput, DeviceSpec } from "../domain/device.js";
 import { deviceMessage } from "../events/device-message.js";
 
-/** The device fields of a RegisterDevice request, not yet validated. */
-export function registerRequestToSpec(req: RegisterDeviceRequest): DeviceSpec {
+/** The device fields of a RegisterDevice request, or of an UpdateDevice request's device, not yet validated. */
+export function deviceSpecOf(req: RegisterDeviceRequest | DeviceMessage): DeviceSpec {
   return {
     name: req.name,
     hardwareId: req.hardwareId,
@@ -36,22 +36,7 @@ const noCredential: CredentialSecrets = { apiKey: "", certificate: "", privateKe
 
 /** The new values of an UpdateDevice request's device, not yet validated. */
 export function deviceMessageToChanges(message: DeviceMessage): DeviceChanges {
-  return {
-    deviceId: message.deviceId,
-    name: message.name,
-    hardwareId: message.hardwareId,
-    status: message.status,
-    groups: message.groups,
-    tags: message.tags,
-    anchorMode: message.anchorMode,
-    profileId: message.profileId === "" ? null : message.profileId,
-    gatewayId: message.gatewayId === "" ? null : message.gatewayId,
-    firmware: message.firmware,
-    meta: message.meta,
-    config: message.config ?? null,
-    subModel: message.subModel,
-    isGateway: message.isGateway,
-  };
+  return { ...deviceSpecOf(message), deviceId: message.deviceId, status: message.status };
 }
 
 /** The filters of a ListDevices request. */

@@ -70,13 +70,8 @@ export class CredentialRepository {
   }
 
   /** Whether the device was ever given a credential (children registered by their gateway never are). */
-  async hasHadCredential(deviceId: string): Promise<boolean> {
-    const result = await this.db.query({
-      name: "has-had-credential",
-      text: `SELECT EXISTS (SELECT 1 FROM device_credentials WHERE device_id = $1::uuid) AS had`,
-      values: [deviceId],
-    });
-    return result.rows[0].had === true;
+  hasHadCredential(deviceId: string): Promise<boolean> {
+    return this.flag("has-had-credential", `SELECT EXISTS (SELECT 1 FROM device_credentials WHERE device_id = $1::uuid) AS had`, [deviceId]);
   }
 
   /** Revokes the device's live credentials and stores a new one. */
@@ -95,24 +90,18 @@ export class CredentialRepository {
   }
 
   /** Whether a certificate with this fingerprint was ever revoked or deleted as a credential. */
-  async isRevokedCertificate(fingerprint: Buffer): Promise<boolean> {
-    const result = await this.db.query({
-      name: "is-revoked-certificate",
-      text: `SELECT EXISTS (SELECT 1 FROM revoked_certificates WHERE fingerprint = $1::bytea) AS revoked`,
-      values: [fingerprint],
-    });
-    return result.rows[0].revoked === true;
+  isRevokedCertificate(fingerprint: Buffer): Promise<boolean> {
+    return this.flag("is-revoked-certificate", `SELECT EXISTS (SELECT 1 FROM revoked_certificates WHERE fingerprint = $1::bytea) AS revoked`, [fingerprint]);
   }
 
   /** Whether the device's live credential is the certificate with this fingerprint. */
-  async holdsCertificate(deviceId: string, fingerprint: Buffer): Promise<boolean> {
-    const result = await this.db.query({
-      name: "holds-certificate",
-      text: `SELECT EXISTS (SELECT 1 FROM device_credentials WHERE device_id = $1::uuid AND kind = 'client_certificate'
+  holdsCertificate(deviceId: string, fingerprint: Buffer): Promise<boolean> {
+    return this.flag(
+      "holds-certificate",
+      `SELECT EXISTS (SELECT 1 FROM device_credentials WHERE device_id = $1::uuid AND kind = 'client_certificate'
              AND secret_hash = $2::bytea AND revoked_at IS NULL) AS holds`,
-      values: [deviceId, fingerprint],
-    });
-    return result.rows[0].holds === true;
+      [deviceId, fingerprint],
+    );
   }
 
   /** Stores a manufacturer certificate as the credential of a device created in the same transaction. */
@@ -123,5 +112,11 @@ export class CredentialRepository {
            VALUES ($1::uuid, $2::uuid, 'client_certificate', $3::bytea, $4::timestamptz, $5::text, $6::timestamptz, $7::uuid)`,
       values: [credential.credentialId, deviceId, credential.fingerprint, now, credential.serial, credential.notAfter, credential.caId],
     });
+  }
+
+  /** The value of the one boolean column of the one row `text` returns. */
+  private async flag(name: string, text: string, values: unknown[]): Promise<boolean> {
+    const result = await this.db.query({ name, text, values });
+    return Object.values(result.rows[0] as Record<string, unknown>)[0] === true;
   }
 }

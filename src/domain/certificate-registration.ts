@@ -10,7 +10,7 @@ import { certificateFingerprint } from "../pki/fingerprint.js";
 import { credentialTypeOf, type CredentialSecrets } from "./credential-issuer.js";
 import type { DeviceService } from "./device-service.js";
 import type { Device } from "./device.js";
-import { AbortedError, AlreadyExistsError, InvalidArgumentError, UnauthenticatedError } from "./errors.js";
+import { AbortedError, hardwareIdTaken, InvalidArgumentError, notAuthorized } from "./errors.js";
 import type { ManufacturerCa } from "./manufacturer-ca.js";
 import * as v from "./validate.js";
 import { reportedFields, type ReportedFields } from "./validate-device.js";
@@ -53,7 +53,7 @@ export class CertificateRegistration {
       const existing = await tx.devices.lockByHardwareId(ca.tenantId, hardwareId);
       if (existing) {
         if (await tx.credentials.holdsCertificate(existing.deviceId, fingerprint)) return { device: existing, created: false };
-        throw new AlreadyExistsError(`device with hardware_id "${hardwareId}" already exists in this tenant`);
+        throw hardwareIdTaken(hardwareId);
       }
       const device = await this.devices.newDevice(ca.tenantId, {
         name: "",
@@ -82,7 +82,7 @@ export class CertificateRegistration {
 
   /** The certificate, the CA that signed it and the hardware_id it carries, or "Not authorized". */
   private async acceptable(der: Buffer | undefined, now: Date): Promise<{ certificate: X509Certificate; ca: ManufacturerCa; hardwareId: string }> {
-    const denied = new UnauthenticatedError("Not authorized");
+    const denied = notAuthorized();
     let certificate: X509Certificate;
     try {
       if (der === undefined) throw denied;

@@ -7,7 +7,7 @@ import { credentialRotated, deviceRegistered } from "../events/device-events.js"
 import type { CredentialSecrets } from "./credential-issuer.js";
 import type { DeviceService } from "./device-service.js";
 import type { Device } from "./device.js";
-import { AlreadyExistsError, PermissionDeniedError, UnauthenticatedError } from "./errors.js";
+import { hardwareIdTaken, notAuthorized, PermissionDeniedError } from "./errors.js";
 import { hashSecret } from "./secret.js";
 import { reportedFields, type ReportedFields } from "./validate-device.js";
 import * as v from "./validate.js";
@@ -48,7 +48,7 @@ export class ClaimService {
     return this.store.transaction(async (tx) => {
       const claim = await tx.claims.lockByKey(keyHash);
       const now = this.now();
-      if (!claim || claim.expiresAt <= now) throw new UnauthenticatedError("Not authorized");
+      if (!claim || claim.expiresAt <= now) throw notAuthorized();
       if (claim.hardwareId !== hardwareId) throw new PermissionDeniedError("the claim key was issued for another hardware_id");
       // The foreign key of device_id keeps it naming the claim's own device, or NULL once that is deleted.
       const own = claim.deviceId === null ? undefined : await tx.devices.lock(claim.tenantId, claim.deviceId);
@@ -64,7 +64,7 @@ export class ClaimService {
       // Recorded first: the database then knows this insert is the claim's own (migration 0011).
       await tx.claims.setDevice(claim.claimId, device.deviceId);
       if (!(await tx.devices.insert(device, credential.stored, event))) {
-        throw new AlreadyExistsError(`device with hardware_id "${hardwareId}" already exists in this tenant`);
+        throw hardwareIdTaken(hardwareId);
       }
       return { device, credential: credential.secrets };
     });

@@ -5,9 +5,10 @@ import { credentialRotated, deviceDeleted, deviceRegistered, deviceUpdated } fro
 import { applyProfile } from "./apply-profile.js";
 import { assignHub, type Hub } from "./hub-pool.js";
 import { isCurrentEtag, type Actor, type Device, type DeviceChanges, type DeviceCursor, type DeviceFilterInput, type DeviceSpec } from "./device.js";
-import { AlreadyExistsError, EtagMismatchError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "./errors.js";
+import { EtagMismatchError, FailedPreconditionError, hardwareIdTaken, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import { credentialTypeOf, type CredentialIssuer, type CredentialSecrets, type IssuedCredential } from "./credential-issuer.js";
+import { maskedFields } from "./update-mask.js";
 import { deviceFilter, deviceId, deviceStatus, validateSpec } from "./validate-device.js";
 import * as v from "./validate.js";
 
@@ -39,7 +40,7 @@ export class DeviceService {
     const credential = await this.issueCredential(device, csr, device.createdAt);
     const event = deviceRegistered(device, actor.subject, RegistrationMethod.MANUAL);
     if (!(await this.store.devices.insert(device, credential.stored, event))) {
-      throw new AlreadyExistsError(`device with hardware_id "${device.hardwareId}" already exists in this tenant`);
+      throw hardwareIdTaken(device.hardwareId);
     }
     return { device, credential: credential.secrets };
   }
@@ -98,10 +99,8 @@ export class DeviceService {
     const filterKey = JSON.stringify(filter);
     const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode(actor.tenantId, "devices", pageToken, filterKey));
     const rows = await this.store.devices.list(actor.tenantId, filter, cursor, size + 1);
-    const devices = rows.slice(0, size);
-    const last = devices[devices.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "devices", { c: last.createdAt.toISOString(), d: last.deviceId }, filterKey) : "";
-    return { devices, next };
+    const page = this.pageTokens.page(actor.tenantId, "devices", rows, size, (last) => ({ c: last.createdAt.toISOString(), d: last.deviceId }), filterKey);
+    return { devices: page.items, next: page.next };
   }
 
   /**
@@ -110,7 +109,7 @@ export class DeviceService {
    */
   async update(actor: Actor, changes: DeviceChanges, mask: readonly string[], etag: string): Promise<Device> {
     const id = deviceId("device.device_id", changes.deviceId);
-    const keys = updateKeys(mask);
+    const keys = maskedFields(mask, updatable, ["hardware_id"]);
     return this.store.transaction(async (tx) => {
       if (keys.includes("gatewayId")) await tx.devices.lockTenantGateways(actor.tenantId);
       const current = await tx.devices.lock(actor.tenantId, id);
@@ -193,20 +192,10 @@ const updatable: Record<string, keyof DeviceSpec | "status"> = {
   status: "status",
 };
 
-function updateKeys(mask: readonly string[]): (keyof DeviceSpec | "status")[] {
-  if (mask.length === 0) throw new InvalidArgumentError("update_mask", "must name at least one field");
-  return mask.map((path) => {
-    if (path === "hardware_id") throw new InvalidArgumentError("update_mask", "hardware_id is immutable");
-    const key = updatable[path];
-    if (!key) throw new InvalidArgumentError("update_mask", `field "${path}" cannot be updated`);
-    return key;
-  });
-}
-
 function cursorOf(position: Record<string, string>): DeviceCursor {
   const createdAt = new Date(position["c"] ?? "");
   const id = position["d"] ?? "";
-  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+  if (Number.isNaN(createdAt.getTime()) || !v.isUuid(id)) {
     throw new InvalidArgumentError("page_token", "is not a token returned by this method");
   }
   return { createdAt, deviceId: id };

@@ -37,6 +37,11 @@ export interface OutboxRelayOptions {
  */
 export type RelayState = "active" | "unavailable" | "standby";
 
+interface RelayConnection {
+  readonly client: pg.Client;
+  readonly outbox: OutboxRepository;
+}
+
 // Any constant works; it only has to be the same for every replica.
 const RELAY_LOCK_KEY = 7_405_112_002;
 
@@ -55,9 +60,8 @@ class SinkFailure extends Error {
  */
 export class OutboxRelay {
   private readonly o: Required<Omit<OutboxRelayOptions, "databaseUrl" | "sink" | "logger" | "metrics">>;
-  private client: pg.Client | undefined;
-  /** The outbox over `client`. */
-  private outbox: OutboxRepository | undefined;
+  /** The relay's own connection, and the outbox over it. */
+  private connected: RelayConnection | undefined;
   private active = false;
   private sinkFailing = false;
   private stopping = false;
@@ -154,8 +158,8 @@ export class OutboxRelay {
   }
 
   /** The relay's own connection: it holds the lock and listens for new rows. */
-  private async connection(): Promise<{ client: pg.Client; outbox: OutboxRepository }> {
-    if (this.client && this.outbox) return { client: this.client, outbox: this.outbox };
+  private async connection(): Promise<RelayConnection> {
+    if (this.connected) return this.connected;
     const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: "device-registry-relay" });
     client.on("error", (err) => {
       // Only the message: the error never carries the connection string.
@@ -168,15 +172,13 @@ export class OutboxRelay {
     });
     await client.connect();
     await client.query("LISTEN outbox_inserted");
-    this.client = client;
-    this.outbox = new OutboxRepository(client);
-    return { client, outbox: this.outbox };
+    this.connected = { client, outbox: new OutboxRepository(client) };
+    return this.connected;
   }
 
   private async dropConnection(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    this.outbox = undefined;
+    const client = this.connected?.client;
+    this.connected = undefined;
     if (this.active) this.options.logger.info("outbox relay standing by");
     this.active = false;
     // Closing the session releases the advisory lock, so another replica can take over.

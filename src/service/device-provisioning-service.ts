@@ -1,6 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type net from "node:net";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
+import { entryErrorToMessage } from "../convert/error-code.js";
 import type { ChildService } from "../domain/child-service.js";
 import type { ClaimService } from "../domain/claim-service.js";
 import type { DeviceAuthenticator } from "../domain/device-authenticator.js";
@@ -35,7 +36,7 @@ export function createDeviceProvisioningService(deps: ProvisioningDeps): Service
     async registerChildDevices(req, context) {
       const gateway = await deps.authenticator.authenticate(req.parentDeviceId, apiKeyOf(context));
       const results = await deps.children.register(gateway, req.children);
-      return { results: results.map((r) => ("error" in r ? { hardwareId: r.hardwareId, error: r.error } : r)) };
+      return { results: results.map((r) => ("error" in r ? { hardwareId: r.hardwareId, error: entryErrorToMessage(r.error) } : r)) };
     },
     async getDeviceConfig(req, context) {
       const identity = await deps.authenticator.authenticate(req.deviceId, apiKeyOf(context));
