@@ -8,7 +8,7 @@ import { isCurrentEtag, type Actor, type Device, type DeviceChanges, type Device
 import { EtagMismatchError, FailedPreconditionError, hardwareIdTaken, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import { credentialTypeOf, type CredentialIssuer, type CredentialSecrets, type IssuedCredential } from "./credential-issuer.js";
-import { maskedFields } from "./update-mask.js";
+import { maskedFields, withMasked } from "./update-mask.js";
 import { deviceFilter, deviceId, deviceStatus, validateSpec } from "./validate-device.js";
 import * as v from "./validate.js";
 
@@ -115,8 +115,7 @@ export class DeviceService {
       const current = await tx.devices.lock(actor.tenantId, id);
       if (!current) throw notFound(id);
       if (etag !== "" && !isCurrentEtag(etag, current)) throw new EtagMismatchError(`etag ${etag} is not current: the device changed`);
-      const next: Device = { ...current, updatedAt: this.now() };
-      for (const key of keys) Object.assign(next, { [key]: changes[key] });
+      const next = withMasked(current, keys, changes, this.now());
       Object.assign(next, validateSpec(next, "device."), { status: deviceStatus("device.status", next.status) });
       if (keys.includes("profileId") && next.profileId !== null && !(await this.store.profiles.get(actor.tenantId, next.profileId))) {
         throw new InvalidArgumentError("device.profile_id", `profile "${next.profileId}" does not exist in this tenant`);

@@ -6,7 +6,7 @@ import { etagOf, type Actor } from "./device.js";
 import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
 import type { ManufacturerCa, ManufacturerCaSettings } from "./manufacturer-ca.js";
 import { pageSize, type PageTokens } from "./page-token.js";
-import { maskedFields } from "./update-mask.js";
+import { maskedFields, retryLostUpdates, withMasked } from "./update-mask.js";
 import * as v from "./validate.js";
 
 /** update_mask paths of UpdateManufacturerCa, by proto field name. */
@@ -19,8 +19,6 @@ const updatable: Record<string, keyof ManufacturerCaSettings> = {
 };
 
 const sources = Object.values(HardwareIdSource).filter((s) => typeof s === "number");
-// Updates that lose a race without an etag are retried this many times.
-const UPDATE_ATTEMPTS = 5;
 
 /** Tenant-scoped manufacturer CAs, registered with proof that the caller holds the CA's key. */
 export class ManufacturerCaService {
@@ -80,15 +78,12 @@ export class ManufacturerCaService {
   async update(actor: Actor, caId: string, settings: ManufacturerCaSettings, mask: readonly string[], etag: string): Promise<ManufacturerCa> {
     const keys = maskedFields(mask, updatable);
     const changes = validateSettings(settings);
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async () => {
       const current = await this.get(actor, caId);
       if (etag !== "" && etag !== etagOf(current)) throw new EtagMismatchError(`etag ${etag} is not current`);
-      const next: ManufacturerCa = { ...current, updatedAt: this.now() };
-      for (const key of keys) Object.assign(next, { [key]: changes[key] });
-      const stored = await this.cas.update(next, current.version);
-      if (stored) return stored;
-      if (etag !== "" || attempt === UPDATE_ATTEMPTS) throw new EtagMismatchError(`CA "${caId}" was changed concurrently`);
-    }
+      return this.cas.update(withMasked(current, keys, changes, this.now()), current.version);
+    };
+    return retryLostUpdates(etag, attempt, () => new EtagMismatchError(`CA "${caId}" was changed concurrently`));
   }
 
   /** Deletes the CA; the certificates of the devices registered through it stop authenticating. */

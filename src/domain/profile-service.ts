@@ -3,7 +3,7 @@ import type { ProfileRepository } from "../db/profile-repository.js";
 import { isCurrentEtag, type Actor, type DeviceProfile } from "./device.js";
 import { AlreadyExistsError, EtagMismatchError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
-import { maskedFields } from "./update-mask.js";
+import { maskedFields, retryLostUpdates, withMasked } from "./update-mask.js";
 import * as v from "./validate.js";
 
 /** The fields of a profile a caller may set. */
@@ -23,9 +23,6 @@ const updatable: Record<string, keyof ProfileFields> = {
   config: "config",
   credential_type: "credentialType",
 };
-
-// Updates that lose a race without an etag are retried this many times.
-const UPDATE_ATTEMPTS = 5;
 
 /** Tenant-scoped device profiles. */
 export class ProfileService {
@@ -72,15 +69,12 @@ export class ProfileService {
   async update(actor: Actor, profileId: string, fields: ProfileFields, mask: readonly string[], etag: string): Promise<DeviceProfile> {
     const keys = maskedFields(mask, updatable);
     const changes = validateFields(fields);
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async () => {
       const current = await this.get(actor, profileId);
       if (etag !== "" && !isCurrentEtag(etag, current)) throw new EtagMismatchError(`etag ${etag} is not current`);
-      const next: DeviceProfile = { ...current, updatedAt: this.now() };
-      for (const key of keys) Object.assign(next, { [key]: changes[key] });
-      const stored = await this.profiles.update(next, current.version);
-      if (stored) return stored;
-      if (etag !== "" || attempt === UPDATE_ATTEMPTS) throw new EtagMismatchError(`profile "${profileId}" was changed concurrently`);
-    }
+      return this.profiles.update(withMasked(current, keys, changes, this.now()), current.version);
+    };
+    return retryLostUpdates(etag, attempt, () => new EtagMismatchError(`profile "${profileId}" was changed concurrently`));
   }
 
   /** Deletes a profile no device uses. */
