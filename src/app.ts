@@ -5,10 +5,10 @@ import { createJwtInterceptor } from "./auth/jwt-interceptor.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { Config } from "./config.js";
 import { ClaimRateLimiter } from "./db/claim-rate-limiter.js";
-import { DeviceRepository } from "./db/device-repository.js";
+import { CrlRepository } from "./db/crl-repository.js";
 import { ManufacturerCaRepository } from "./db/manufacturer-ca-repository.js";
-import { ProfileRepository } from "./db/profile-repository.js";
 import { loadServiceKey } from "./db/service-keys.js";
+import { createStore } from "./db/store.js";
 import { CertificateRegistration } from "./domain/certificate-registration.js";
 import { ChildService } from "./domain/child-service.js";
 import { CrlPublisher } from "./domain/crl-publisher.js";
@@ -53,24 +53,22 @@ export interface AppDeps {
 
 /** Wires repositories, domain services, interceptors and routes into a server not yet listening. */
 export async function createApp({ pool, verifier, logger, issuingCa, relay, config, unaryFastPath, metrics = createMetrics(pool) }: AppDeps): Promise<Server> {
-  const profileRepository = new ProfileRepository(pool);
+  const store = createStore(pool);
   const pageTokens = new PageTokens(await loadServiceKey(pool, "page_token"));
-  const deviceRepository = new DeviceRepository(pool);
-  const devices = new DeviceService(deviceRepository, profileRepository, pageTokens, config.hubs, new CredentialIssuer(issuingCa));
+  const devices = new DeviceService(store, pageTokens, config.hubs, new CredentialIssuer(issuingCa));
   const manufacturerCaRepository = new ManufacturerCaRepository(pool);
   const health = new HealthState(servedServices.map((service) => service.typeName));
   const maxBodyBytes = (method: DescMethod) => (batchMethods.has(method) ? config.maxBatchBodyBytes : config.maxBodyBytes);
   const routes = createRoutes({
     devices,
-    profiles: new ProfileService(profileRepository, pageTokens),
-    imports: new ImportService(pool, profileRepository, pageTokens, config.claimKeyTtlMs),
-    authenticator: new DeviceAuthenticator(pool),
-    claims: new ClaimService(devices, deviceRepository),
-    claimLimiter: new ClaimRateLimiter(pool, config.claimRateLimits),
+    profiles: new ProfileService(store.profiles, pageTokens),
+    imports: new ImportService(store, pageTokens, config.claimKeyTtlMs),
+    authenticator: new DeviceAuthenticator(store.credentials),
+    claims: new ClaimService(devices, store, new ClaimRateLimiter(pool, config.claimRateLimits)),
     trustedProxies: config.trustedProxies,
-    children: new ChildService(devices, deviceRepository),
+    children: new ChildService(devices, store.devices),
     manufacturerCas: new ManufacturerCaService(manufacturerCaRepository, pageTokens),
-    certificateRegistration: new CertificateRegistration(devices, deviceRepository, manufacturerCaRepository, profileRepository, pool),
+    certificateRegistration: new CertificateRegistration(devices, store, manufacturerCaRepository),
     health,
     maxBodyBytes,
   });
@@ -90,7 +88,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     metrics: metrics.registry,
     requestLogger: logger,
     openApiDocument: createServiceOpenApiDocument(services),
-    plainRoutes: [createCrlRoute(new CrlPublisher(pool, issuingCa, config.crlRefreshMs), (err) => logger.error({ err }, "CRL not produced"))],
+    plainRoutes: [createCrlRoute(new CrlPublisher(new CrlRepository(pool), issuingCa, config.crlRefreshMs), (err) => logger.error({ err }, "CRL not produced"))],
     readiness: createReadiness({ pool, health, relay, logger }),
     unaryFastPath,
   });

@@ -14,7 +14,7 @@ export interface Database {
 /** Connects to DATABASE_URL, or starts the embedded PostgreSQL under the data folder when unset. */
 export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir" | "dbPoolSize">, logger: Logger): Promise<Database> {
   if (config.databaseUrl !== undefined) {
-    const pool = createPool(config.databaseUrl, config.dbPoolSize);
+    const pool = createPool(config.databaseUrl, config.dbPoolSize, logger);
     return { pool, url: config.databaseUrl, close: () => pool.end() };
   }
   // Imported only when used: the package installs SIGINT/SIGTERM handlers of its own (to stop its
@@ -29,7 +29,7 @@ export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir
     { dataDir: config.dataDir, address: new URL(embedded.url).host },
     "DATABASE_URL not set: started an embedded PostgreSQL under the data folder, for development only; set DATABASE_URL in production",
   );
-  const pool = createPool(embedded.url, config.dbPoolSize);
+  const pool = createPool(embedded.url, config.dbPoolSize, logger);
   return {
     pool,
     url: embedded.url,

@@ -9,7 +9,6 @@ import { ManufacturerCaService } from "../gen/deviceregistry/v1/manufacturer_ca_
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import type { ClaimRateLimiter } from "./db/claim-rate-limiter.js";
 import type { CertificateRegistration } from "./domain/certificate-registration.js";
 import type { ChildService } from "./domain/child-service.js";
 import type { ClaimService } from "./domain/claim-service.js";
@@ -28,7 +27,6 @@ import { createManufacturerCaService } from "./service/manufacturer-ca-service.j
 export interface RouteDeps extends DeviceRegistryDeps {
   readonly authenticator: DeviceAuthenticator;
   readonly claims: ClaimService;
-  readonly claimLimiter: ClaimRateLimiter;
   readonly trustedProxies: net.BlockList;
   readonly children: ChildService;
   readonly manufacturerCas: ManufacturerCas;

@@ -1,6 +1,7 @@
 import { SignJWT } from "jose";
 import type { CryptoKey } from "jose";
-import { isRole, isUuid, roles } from "./caller.js";
+import { isUuid } from "../domain/validate.js";
+import { isRole, roles } from "./caller.js";
 import type { Role } from "./caller.js";
 
 /** What a dev token says about its holder, and how long it lasts. */

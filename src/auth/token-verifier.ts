@@ -1,7 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errors, jwtVerify } from "jose";
 import type { JWTPayload } from "jose";
-import { isRole, isUuid } from "./caller.js";
+import { isUuid } from "../domain/validate.js";
+import { isRole } from "./caller.js";
 import type { Caller } from "./caller.js";
 import type { KeySet } from "./key-set.js";
 import { toConnectError, unauthenticated } from "./token-error.js";

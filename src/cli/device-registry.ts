@@ -3,7 +3,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createDeviceRegistryClient, type Protocol } from "../client/device-registry-client.js";
-import { errorCodeName } from "../rest/rest-error.js";
+import { errorCodeName } from "../convert/error-code.js";
 import { UsageError, type Command, type OptionValues } from "./cli-command.js";
 import { claimCommands } from "./claim-commands.js";
 import { deviceCommands } from "./device-commands.js";

@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { ImportDeviceEntry, ImportDeviceResult } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { IMPORT_MAX_ENTRIES } from "../domain/import-service.js";
-import { errorCodeName } from "../rest/rest-error.js";
+import { errorCodeName } from "../convert/error-code.js";
 import { integerOption, stringOption, UsageError, type Command } from "./cli-command.js";
 import { IMPORT_COLUMNS, readImportCsv, type CsvRow } from "./import-csv.js";
 

@@ -1,14 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { DeviceSchema, type Device as DeviceMessage } from "../../gen/deviceregistry/v1/device_pb.js";
 import type { ListDevicesRequest, RegisterDeviceRequest } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import type { CredentialSecrets } from "../domain/credential-issuer.js";
-import type { DeviceChanges } from "../domain/device-service.js";
-import type { DeviceFilterInput } from "../domain/validate-device.js";
-import { etagOf, type Device, type DeviceSpec } from "../domain/device.js";
+import type { Device, DeviceChanges, DeviceFilterInput, DeviceSpec } from "../domain/device.js";
+import { deviceMessage } from "../events/device-message.js";
 
-/** The device fields of a RegisterDevice request, not yet validated. */
-export function registerRequestToSpec(req: RegisterDeviceRequest): DeviceSpec {
+/** The device fields of a RegisterDevice request, or of an UpdateDevice request's device, not yet validated. */
+export function deviceSpecOf(req: RegisterDeviceRequest | DeviceMessage): DeviceSpec {
   return {
     name: req.name,
     hardwareId: req.hardwareId,
@@ -27,55 +25,18 @@ export function registerRequestToSpec(req: RegisterDeviceRequest): DeviceSpec {
 
 /** A stored device as the API message; `credential` only in the response that issued it. */
 export function deviceToMessage(device: Device, credential: CredentialSecrets = noCredential): DeviceMessage {
-  return create(DeviceSchema, {
-    deviceId: device.deviceId,
-    tenantId: device.tenantId,
-    name: device.name,
-    hardwareId: device.hardwareId,
-    status: device.status,
-    groups: device.groups,
-    tags: device.tags,
-    anchorMode: device.anchorMode,
-    profileId: device.profileId ?? "",
-    gatewayId: device.gatewayId ?? "",
-    firmware: device.firmware,
-    meta: device.meta,
-    ...(device.config === null ? {} : { config: device.config }),
-    subModel: device.subModel,
-    isGateway: device.isGateway,
-    apiKey: credential.apiKey,
-    certificate: credential.certificate,
-    privateKey: credential.privateKey,
-    createdAt: timestampFromDate(device.createdAt),
-    updatedAt: timestampFromDate(device.updatedAt),
-    etag: etagOf(device),
-    hubId: device.hub.id,
-    hubUrl: device.hub.hubUrl,
-    hubUrlStaticCert: device.hub.hubUrlStaticCert,
-    mqttHubUrl: device.hub.mqttHubUrl,
-  });
+  const message = deviceMessage(device);
+  message.apiKey = credential.apiKey;
+  message.certificate = credential.certificate;
+  message.privateKey = credential.privateKey;
+  return message;
 }
 
 const noCredential: CredentialSecrets = { apiKey: "", certificate: "", privateKey: "" };
 
 /** The new values of an UpdateDevice request's device, not yet validated. */
 export function deviceMessageToChanges(message: DeviceMessage): DeviceChanges {
-  return {
-    deviceId: message.deviceId,
-    name: message.name,
-    hardwareId: message.hardwareId,
-    status: message.status,
-    groups: message.groups,
-    tags: message.tags,
-    anchorMode: message.anchorMode,
-    profileId: message.profileId === "" ? null : message.profileId,
-    gatewayId: message.gatewayId === "" ? null : message.gatewayId,
-    firmware: message.firmware,
-    meta: message.meta,
-    config: message.config ?? null,
-    subModel: message.subModel,
-    isGateway: message.isGateway,
-  };
+  return { ...deviceSpecOf(message), deviceId: message.deviceId, status: message.status };
 }
 
 /** The filters of a ListDevices request. */

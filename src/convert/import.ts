@@ -6,6 +6,7 @@ import {
   type ImportDeviceResult,
 } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import type { ImportEntry, ImportResult } from "../domain/import-service.js";
+import { entryErrorToMessage } from "./error-code.js";
 
 /** An ImportDevices entry, not yet validated. */
 export function importEntryFromMessage(entry: ImportDeviceEntry): ImportEntry {
@@ -25,7 +26,7 @@ export function importEntryFromMessage(entry: ImportDeviceEntry): ImportEntry {
 /** One entry's outcome as the API message. */
 export function importResultToMessage(result: ImportResult): ImportDeviceResult {
   return "error" in result
-    ? create(ImportDeviceResultSchema, { hardwareId: result.hardwareId, error: result.error })
+    ? create(ImportDeviceResultSchema, { hardwareId: result.hardwareId, error: entryErrorToMessage(result.error) })
     : create(ImportDeviceResultSchema, {
         hardwareId: result.hardwareId,
         claimKey: result.claimKey,

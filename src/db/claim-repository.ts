@@ -1,6 +1,5 @@
-import type pg from "pg";
 import type { JsonObject } from "../domain/device.js";
-import { withTransaction } from "./transaction.js";
+import type { Executor } from "./transaction.js";
 
 /** An import entry to store, with the hash of its claim key. */
 export interface NewClaim {
@@ -20,28 +19,47 @@ export interface NewClaim {
 /** Why an entry was not stored. */
 export type ClaimConflict = "registered" | "pending";
 
-/**
- * Stores claims in one transaction and returns, for each entry not stored, why: its hardware_id
- * already has a device, or a pending claim. Expired entries that never created a device make way
- * for the new ones. Holds the tenant's hardware_id lock, so no device of these hardware_ids is
- * inserted meanwhile (see migration 0011).
- */
-export async function insertClaims(
-  pool: pg.Pool,
-  tenantId: string,
-  claims: readonly NewClaim[],
-  createdAt: Date,
-  expiresAt: Date,
-): Promise<Map<string, ClaimConflict>> {
-  const hardwareIds = claims.map((c) => c.hardwareId);
-  return withTransaction(pool, async (client) => {
-    await client.query(`SELECT lock_tenant_hardware_ids($1::uuid, true)`, [tenantId]);
-    await client.query(
+/** What an imported device's claim key can do now (see DeviceClaim.State in proto/). */
+export type ClaimState = "pending" | "claimed" | "expired";
+
+/** An import entry as listed: no key, and the device its claim created if that device exists. */
+export interface ListedClaim {
+  readonly hardwareId: string;
+  readonly name: string;
+  readonly profileId: string | null;
+  readonly isGateway: boolean;
+  readonly state: ClaimState;
+  readonly deviceId: string | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** A stored import entry. */
+export interface StoredClaim extends Omit<NewClaim, "keyHash"> {
+  readonly tenantId: string;
+  readonly expiresAt: Date;
+  readonly deviceId: string | null;
+}
+
+/** Claims of imported devices, by tenant and hardware_id. */
+export class ClaimRepository {
+  constructor(private readonly db: Executor) {}
+
+  /**
+   * Stores claims and returns, for each entry not stored, why: its hardware_id already has a
+   * device, or a pending claim. Expired entries that never created a device make way for the new
+   * ones. Call it inside a transaction: it holds the tenant's hardware_id lock until the end, so no
+   * device of these hardware_ids is inserted meanwhile (see migration 0011).
+   */
+  async insert(tenantId: string, claims: readonly NewClaim[], createdAt: Date, expiresAt: Date): Promise<Map<string, ClaimConflict>> {
+    const hardwareIds = claims.map((c) => c.hardwareId);
+    await this.db.query(`SELECT lock_tenant_hardware_ids($1::uuid, true)`, [tenantId]);
+    await this.db.query(
       `DELETE FROM device_claims c WHERE c.tenant_id = $1::uuid AND c.hardware_id = ANY ($2::text[])
          AND c.device_id IS NULL AND c.expires_at <= $3::timestamptz`,
       [tenantId, hardwareIds, createdAt],
     );
-    const inserted = await client.query<{ hardware_id: string }>(
+    const inserted = await this.db.query<{ hardware_id: string }>(
       `INSERT INTO device_claims (claim_id, tenant_id, hardware_id, key_hash, name, groups, tags, profile_id, sub_model, meta, config,
                                   is_gateway, created_at, expires_at)
        SELECT u.claim_id, $1::uuid, u.hardware_id, u.key_hash, u.name, ARRAY(SELECT jsonb_array_elements_text(u.groups)), u.tags,
@@ -71,94 +89,65 @@ export async function insertClaims(
     );
     const stored = new Set(inserted.rows.map((r) => r.hardware_id));
     const missing = hardwareIds.filter((h) => !stored.has(h));
-    const registered = await client.query<{ hardware_id: string }>(
+    const registered = await this.db.query<{ hardware_id: string }>(
       `SELECT hardware_id FROM devices WHERE tenant_id = $1::uuid AND hardware_id = ANY ($2::text[])`,
       [tenantId, missing],
     );
     const isRegistered = new Set(registered.rows.map((r) => r.hardware_id));
     return new Map(missing.map((h) => [h, isRegistered.has(h) ? "registered" : "pending"]));
-  });
-}
+  }
 
-/** Deletes the claims of these hardware_ids, pending or claimed, and returns the hardware_ids that had one. */
-export async function deleteClaims(db: pg.Pool | pg.ClientBase, tenantId: string, hardwareIds: readonly string[]): Promise<Set<string>> {
-  const deleted = await db.query<{ hardware_id: string }>(
-    `DELETE FROM device_claims WHERE tenant_id = $1::uuid AND hardware_id = ANY ($2::text[]) RETURNING hardware_id`,
-    [tenantId, hardwareIds],
-  );
-  return new Set(deleted.rows.map((r) => r.hardware_id));
-}
+  /** Deletes the claims of these hardware_ids, pending or claimed, and returns the hardware_ids that had one. */
+  async delete(tenantId: string, hardwareIds: readonly string[]): Promise<Set<string>> {
+    const deleted = await this.db.query<{ hardware_id: string }>(
+      `DELETE FROM device_claims WHERE tenant_id = $1::uuid AND hardware_id = ANY ($2::text[]) RETURNING hardware_id`,
+      [tenantId, hardwareIds],
+    );
+    return new Set(deleted.rows.map((r) => r.hardware_id));
+  }
 
-/** What an imported device's claim key can do now (see DeviceClaim.State in proto/). */
-export type ClaimState = "pending" | "claimed" | "expired";
-
-/** An import entry as listed: no key, and the device its claim created if that device exists. */
-export interface ListedClaim {
-  readonly hardwareId: string;
-  readonly name: string;
-  readonly profileId: string | null;
-  readonly isGateway: boolean;
-  readonly state: ClaimState;
-  readonly deviceId: string | null;
-  readonly createdAt: Date;
-  readonly expiresAt: Date;
-}
-
-/** Up to `limit` claims of the tenant after hardware_id `after`, by hardware_id, in `state` if given. */
-export async function listClaims(
-  pool: pg.Pool,
-  tenantId: string,
-  state: ClaimState | undefined,
-  after: string,
-  limit: number,
-  now: Date,
-): Promise<ListedClaim[]> {
-  // Claimed means the claim's own device exists, never another device holding the hardware_id.
-  const result = await pool.query(
-    `SELECT * FROM (
+  /** Up to `limit` claims of the tenant after hardware_id `after`, by hardware_id, in `state` if given. */
+  async list(tenantId: string, state: ClaimState | undefined, after: string, limit: number, now: Date): Promise<ListedClaim[]> {
+    // Claimed means the claim's own device exists, never another device holding the hardware_id.
+    const result = await this.db.query(
+      `SELECT * FROM (
        SELECT c.hardware_id, c.name, c.profile_id, c.is_gateway, c.created_at, c.expires_at, c.device_id,
               CASE WHEN c.expires_at <= $5::timestamptz THEN 'expired' WHEN c.device_id IS NOT NULL THEN 'claimed' ELSE 'pending' END AS state
        FROM device_claims c
        WHERE c.tenant_id = $1::uuid AND c.hardware_id > $2::text) claims
      WHERE $3::text IS NULL OR state = $3::text
      ORDER BY hardware_id LIMIT $4::int`,
-    [tenantId, after, state ?? null, limit, now],
-  );
-  return result.rows.map((r) => ({
-    hardwareId: r.hardware_id, name: r.name, profileId: r.profile_id, isGateway: r.is_gateway, state: r.state,
-    deviceId: r.device_id, createdAt: r.created_at, expiresAt: r.expires_at,
-  }));
-}
+      [tenantId, after, state ?? null, limit, now],
+    );
+    return result.rows.map((r) => ({
+      hardwareId: r.hardware_id, name: r.name, profileId: r.profile_id, isGateway: r.is_gateway, state: r.state,
+      deviceId: r.device_id, createdAt: r.created_at, expiresAt: r.expires_at,
+    }));
+  }
 
-/** A stored import entry. */
-export interface StoredClaim extends Omit<NewClaim, "keyHash"> {
-  readonly tenantId: string;
-  readonly expiresAt: Date;
-  readonly deviceId: string | null;
-}
+  /** Locks and returns the claim with this key hash, or undefined. */
+  async lockByKey(keyHash: Buffer): Promise<StoredClaim | undefined> {
+    const result = await this.db.query({
+      name: "lock-claim-by-key",
+      text: `SELECT * FROM device_claims WHERE key_hash = $1::bytea FOR UPDATE`,
+      values: [keyHash],
+    });
+    const r = result.rows[0];
+    return r
+      ? {
+          claimId: r.claim_id, tenantId: r.tenant_id, hardwareId: r.hardware_id, name: r.name, groups: r.groups, tags: r.tags,
+          profileId: r.profile_id, subModel: r.sub_model, meta: r.meta, config: r.config, isGateway: r.is_gateway, expiresAt: r.expires_at,
+          deviceId: r.device_id,
+        }
+      : undefined;
+  }
 
-/** Locks and returns the claim with this key hash, or undefined. */
-export async function lockClaimByKey(client: pg.ClientBase, keyHash: Buffer): Promise<StoredClaim | undefined> {
-  const result = await client.query({
-    name: "lock-claim-by-key",
-    text: `SELECT * FROM device_claims WHERE key_hash = $1::bytea FOR UPDATE`,
-    values: [keyHash],
-  });
-  const r = result.rows[0];
-  return r
-    ? {
-        claimId: r.claim_id, tenantId: r.tenant_id, hardwareId: r.hardware_id, name: r.name, groups: r.groups, tags: r.tags,
-        profileId: r.profile_id, subModel: r.sub_model, meta: r.meta, config: r.config, isGateway: r.is_gateway, expiresAt: r.expires_at,
-        deviceId: r.device_id,
-      }
-    : undefined;
-}
-
-/** Records the device a claim creates, before the device is inserted (the foreign key is checked at commit). */
-export async function setClaimDevice(client: pg.ClientBase, claimId: string, deviceId: string): Promise<void> {
-  await client.query({
-    name: "set-claim-device",
-    text: `UPDATE device_claims SET device_id = $2::uuid WHERE claim_id = $1::uuid`,
-    values: [claimId, deviceId],
-  });
+  /** Records the device a claim creates, before the device is inserted (the foreign key is checked at commit). */
+  async setDevice(claimId: string, deviceId: string): Promise<void> {
+    await this.db.query({
+      name: "set-claim-device",
+      text: `UPDATE device_claims SET device_id = $2::uuid WHERE claim_id = $1::uuid`,
+      values: [claimId, deviceId],
+    });
+  }
 }

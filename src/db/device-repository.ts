@@ -1,21 +1,10 @@
-import type pg from "pg";
-import type { Device, JsonObject } from "../domain/device.js";
+import type { Device, DeviceCursor, DeviceFilter, JsonObject } from "../domain/device.js";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, UnavailableError } from "../domain/errors.js";
-import type { OutboxEvent } from "../events/outbox-event.js";
 import { createBatcher } from "./batcher.js";
+import type { NewCredential } from "./credential-repository.js";
+import type { OutboxEvent } from "./outbox-repository.js";
 import { PgError, pgErrorOf } from "./pg-errors.js";
-import { withTransaction } from "./transaction.js";
-
-/**
- * A credential row to store: only the hash of the secret (for a certificate, the SHA-256 of its
- * DER) and, for a certificate, its serial and expiry.
- */
-export interface NewCredential {
-  readonly credentialId: string;
-  readonly kind: "api_key" | "client_certificate";
-  readonly secretHash: Buffer;
-  readonly certificate: { readonly serial: string; readonly notAfter: Date } | null;
-}
+import type { Executor } from "./transaction.js";
 
 /** A device to store, with its credential (none for a gateway's child) and its outbox event. */
 export interface NewDevice {
@@ -23,6 +12,40 @@ export interface NewDevice {
   readonly credential: NewCredential | null;
   readonly event: OutboxEvent;
 }
+
+/** The input columns of INSERT_DEVICES, in parameter order: name, SQL type, and the value of a device. */
+const INPUT_COLUMNS: readonly (readonly [name: string, type: string, value: (row: NewDevice) => unknown])[] = [
+  ["device_id", "uuid", (r) => r.device.deviceId],
+  ["tenant_id", "uuid", (r) => r.device.tenantId],
+  ["name", "text", (r) => r.device.name],
+  ["hardware_id", "text", (r) => r.device.hardwareId],
+  ["status", "text", (r) => r.device.status],
+  ["groups", "jsonb", (r) => JSON.stringify(r.device.groups)],
+  ["tags", "jsonb", (r) => JSON.stringify(r.device.tags)],
+  ["anchor_mode", "smallint", (r) => r.device.anchorMode],
+  ["profile_id", "text", (r) => r.device.profileId],
+  ["gateway_id", "uuid", (r) => r.device.gatewayId],
+  ["firmware", "text", (r) => r.device.firmware],
+  ["meta", "jsonb", (r) => JSON.stringify(r.device.meta)],
+  ["config", "jsonb", (r) => jsonOrNull(r.device.config)],
+  ["sub_model", "text", (r) => r.device.subModel],
+  ["is_gateway", "boolean", (r) => r.device.isGateway],
+  ["created_at", "timestamptz", (r) => r.device.createdAt],
+  ["credential_id", "uuid", (r) => r.credential?.credentialId ?? null],
+  ["credential_kind", "text", (r) => r.credential?.kind ?? null],
+  ["secret_hash", "bytea", (r) => r.credential?.secretHash ?? null],
+  ["event_id", "uuid", (r) => r.event.eventId],
+  ["event_type", "text", (r) => r.event.type],
+  ["subject", "text", (r) => r.event.subject],
+  ["payload", "json", (r) => r.event.payload],
+  ["occurred_at", "timestamptz", (r) => r.event.occurredAt],
+  ["hub_id", "text", (r) => r.device.hub.id],
+  ["hub_url", "text", (r) => r.device.hub.hubUrl],
+  ["hub_url_static_cert", "text", (r) => r.device.hub.hubUrlStaticCert],
+  ["mqtt_hub_url", "text", (r) => r.device.hub.mqttHubUrl],
+  ["certificate_serial", "text", (r) => r.credential?.certificate?.serial ?? null],
+  ["not_after", "timestamptz", (r) => r.credential?.certificate?.notAfter ?? null],
+];
 
 /**
  * One statement writes devices, their credentials and their outbox events (one array element per
@@ -33,16 +56,8 @@ export interface NewDevice {
  */
 export const INSERT_DEVICES = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::smallint[],
-                       $9::text[], $10::uuid[], $11::text[], $12::jsonb[], $13::jsonb[], $14::text[], $15::boolean[],
-                       $16::timestamptz[], $17::uuid[], $18::text[], $19::bytea[], $20::uuid[], $21::text[], $22::text[],
-                       $23::json[], $24::timestamptz[], $25::text[], $26::text[], $27::text[], $28::text[], $29::text[],
-                       $30::timestamptz[])
-    WITH ORDINALITY AS i (device_id, tenant_id, name, hardware_id, status, groups, tags, anchor_mode,
-                          profile_id, gateway_id, firmware, meta, config, sub_model, is_gateway,
-                          created_at, credential_id, credential_kind, secret_hash, event_id, event_type, subject,
-                          payload, occurred_at, hub_id, hub_url, hub_url_static_cert, mqtt_hub_url, certificate_serial,
-                          not_after, n)
+  SELECT * FROM unnest(${INPUT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ")})
+    WITH ORDINALITY AS i (${INPUT_COLUMNS.map(([name]) => name).join(", ")}, n)
 ), device AS (
   INSERT INTO devices (device_id, tenant_id, name, hardware_id, status, groups, tags, anchor_mode, profile_id,
                        gateway_id, firmware, meta, config, sub_model, is_gateway, created_at, updated_at, version,
@@ -63,76 +78,58 @@ WITH input AS (
 )
 SELECT device_id FROM device`;
 
-/** The parameters of INSERT_DEVICES: one array per column, one element per device. */
-function insertParameters(rows: readonly NewDevice[]): unknown[][] {
-  const column = (value: (row: NewDevice) => unknown) => rows.map(value);
-  return [
-    column((r) => r.device.deviceId), column((r) => r.device.tenantId), column((r) => r.device.name), column((r) => r.device.hardwareId),
-    column((r) => r.device.status), column((r) => JSON.stringify(r.device.groups)), column((r) => JSON.stringify(r.device.tags)),
-    column((r) => r.device.anchorMode), column((r) => r.device.profileId), column((r) => r.device.gatewayId), column((r) => r.device.firmware),
-    column((r) => JSON.stringify(r.device.meta)), column((r) => jsonOrNull(r.device.config)), column((r) => r.device.subModel),
-    column((r) => r.device.isGateway), column((r) => r.device.createdAt), column((r) => r.credential?.credentialId ?? null),
-    column((r) => r.credential?.kind ?? null), column((r) => r.credential?.secretHash ?? null), column((r) => r.event.eventId),
-    column((r) => r.event.type), column((r) => r.event.subject), column((r) => r.event.payload), column((r) => r.event.occurredAt),
-    column((r) => r.device.hub.id), column((r) => r.device.hub.hubUrl), column((r) => r.device.hub.hubUrlStaticCert),
-    column((r) => r.device.hub.mqttHubUrl), column((r) => r.credential?.certificate?.serial ?? null),
-    column((r) => r.credential?.certificate?.notAfter ?? null),
-  ];
-}
-
-/** Stores `rows` with one INSERT_DEVICES on `db`; for each, whether it was inserted (false: its hardware_id is taken). */
-async function insertDevices(db: pg.ClientBase | pg.Pool, rows: readonly NewDevice[]): Promise<boolean[]> {
-  const result = await db.query({ name: "insert-devices", text: INSERT_DEVICES, values: insertParameters(rows) });
-  const inserted = new Set(result.rows.map((r: { device_id: string }) => r.device_id));
-  return rows.map((r) => inserted.has(r.device.deviceId));
-}
-
-const SELECT_DEVICE = `SELECT * FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid`;
-
-/** Devices of all tenants; every query is scoped by tenant_id. */
+/**
+ * Devices of all tenants; every query is scoped by tenant_id. Changes to an existing device run
+ * inside a transaction that first locks the device row, so a device's outbox events are written in
+ * the order its changes commit. Every statement is named (prepared once per connection):
+ * PostgreSQL parses and plans it once, not on every call.
+ */
 export class DeviceRepository {
   // Registrations arriving together share one statement (see createBatcher).
   private readonly insertBatched: (row: NewDevice) => Promise<boolean>;
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(private readonly db: Executor) {
     this.insertBatched = createBatcher(async (rows) => {
       try {
-        return await insertDevices(pool, rows);
+        return await this.insertAll(rows);
       } catch (err) {
         // One device's failure (a profile or gateway deleted meanwhile) must not fail the others:
         // each goes again on its own and gets its own answer. A database that is down fails them all.
         if (rows.length === 1 || err instanceof UnavailableError) throw deviceWriteError(err, rows[0]!.device);
-        return rows.map((row) => this.insertOne(row, pool));
+        return rows.map((row) => this.insertOne(row));
       }
     });
   }
 
   /**
-   * Inserts a device with its credential (none for a gateway's child) and its outbox event atomically, on `db` (a client
-   * inside a transaction) or else batched with concurrent registrations on the pool.
-   * Returns false, writing nothing, when the tenant already has a device with that hardware_id.
+   * Inserts a device with its credential (none for a gateway's child) and its outbox event
+   * atomically; on the pool, batched with concurrent registrations. Returns false, writing
+   * nothing, when the tenant already has a device with that hardware_id.
    */
-  insert(device: Device, credential: NewCredential | null, event: OutboxEvent, db?: pg.ClientBase): Promise<boolean> {
-    return db === undefined ? this.insertBatched({ device, credential, event }) : this.insertOne({ device, credential, event }, db);
+  insert(device: Device, credential: NewCredential | null, event: OutboxEvent): Promise<boolean> {
+    return this.insertBatched({ device, credential, event });
   }
 
-  private async insertOne(row: NewDevice, db: pg.ClientBase | pg.Pool): Promise<boolean> {
+  private async insertOne(row: NewDevice): Promise<boolean> {
     try {
-      const [inserted] = await insertDevices(db, [row]);
+      const [inserted] = await this.insertAll([row]);
       return inserted === true;
     } catch (err) {
       throw deviceWriteError(err, row.device);
     }
   }
 
+  /** Stores `rows` with one INSERT_DEVICES; for each, whether it was inserted (false: its hardware_id is taken). */
+  private async insertAll(rows: readonly NewDevice[]): Promise<boolean[]> {
+    const values = INPUT_COLUMNS.map(([, , value]) => rows.map(value));
+    const result = await this.db.query({ name: "insert-devices", text: INSERT_DEVICES, values });
+    const inserted = new Set(result.rows.map((r: { device_id: string }) => r.device_id));
+    return rows.map((r) => inserted.has(r.device.deviceId));
+  }
+
   /** Up to `limit` devices of a tenant matching `filter`, in (created_at, device_id) order, after `cursor`. */
-  async list(
-    tenantId: string,
-    filter: DeviceFilter,
-    cursor: DeviceCursor | null,
-    limit: number,
-  ): Promise<Device[]> {
-    const result = await this.pool.query({
+  async list(tenantId: string, filter: DeviceFilter, cursor: DeviceCursor | null, limit: number): Promise<Device[]> {
+    const result = await this.db.query({
       name: "list-devices",
       text: `SELECT * FROM devices
              WHERE tenant_id = $1::uuid
@@ -153,49 +150,98 @@ export class DeviceRepository {
     return result.rows.map(deviceFromRow);
   }
 
-  /** Runs `work` in one transaction (see device-writes.ts for what runs inside). */
-  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return withTransaction(this.pool, work);
-  }
-
   /** The tenant's device with this hardware_id, or undefined. */
-  async getByHardwareId(tenantId: string, hardwareId: string): Promise<Device | undefined> {
-    const result = await this.pool.query({
-      name: "select-device-by-hardware-id",
-      text: `SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text`,
-      values: [tenantId, hardwareId],
-    });
-    return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
+  getByHardwareId(tenantId: string, hardwareId: string): Promise<Device | undefined> {
+    return this.one("select-device-by-hardware-id", `SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text`, [tenantId, hardwareId]);
   }
 
   /** The device with this id in the tenant, or undefined. */
-  async get(tenantId: string, deviceId: string): Promise<Device | undefined> {
-    const result = await this.pool.query({ name: "select-device", text: SELECT_DEVICE, values: [tenantId, deviceId] });
+  get(tenantId: string, deviceId: string): Promise<Device | undefined> {
+    return this.one("select-device", `SELECT * FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid`, [tenantId, deviceId]);
+  }
+
+  /** Locks and returns the device, or undefined when the tenant has no such device. */
+  lock(tenantId: string, deviceId: string): Promise<Device | undefined> {
+    return this.one("lock-device", `SELECT * FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid FOR UPDATE`, [tenantId, deviceId]);
+  }
+
+  /** Locks and returns the tenant's device with this hardware_id, or undefined. */
+  lockByHardwareId(tenantId: string, hardwareId: string): Promise<Device | undefined> {
+    return this.one("lock-device-by-hardware-id", `SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text FOR UPDATE`, [tenantId, hardwareId]);
+  }
+
+  private async one(name: string, text: string, values: unknown[]): Promise<Device | undefined> {
+    const result = await this.db.query({ name, text, values });
     return result.rows[0] ? deviceFromRow(result.rows[0]) : undefined;
   }
-}
 
-/** Filters of a device listing; null matches everything. */
-export interface DeviceFilter {
-  readonly group: string | null;
-  readonly tag: { readonly key: string; readonly value: string } | null;
-  readonly status: string | null;
-  readonly gatewayId: string | null;
-  readonly profileId: string | null;
-  readonly hardwareId: string | null;
-}
+  /**
+   * Serialises the tenant's gateway_id changes until the transaction ends. Taken before any device
+   * row is locked, it keeps concurrent moves from locking each other's rows in opposite orders (a
+   * deadlock) and from closing a cycle neither of them saw (A under B while B goes under A).
+   */
+  async lockTenantGateways(tenantId: string): Promise<void> {
+    await this.db.query({
+      name: "lock-tenant-gateways",
+      // The two-key form: its key space never meets the single-key locks of migrations and the relay.
+      text: `SELECT pg_advisory_xact_lock(1734440037, hashtext($1::text))`,
+      values: [tenantId],
+    });
+  }
 
-/** A position in the listing order (created_at, device_id); null starts from the beginning. */
-export interface DeviceCursor {
-  readonly createdAt: Date;
-  readonly deviceId: string;
+  /** Writes every mutable column of a locked device and bumps its version; returns the stored row. */
+  async write(device: Device): Promise<Device> {
+    const result = await this.db.query({
+      name: "write-device",
+      text: `UPDATE devices SET name = $3::text, status = $4::text, groups = $5::text[], tags = $6::jsonb, anchor_mode = $7::smallint,
+       profile_id = $8::text, gateway_id = $9::uuid, firmware = $10::text, meta = $11::jsonb, config = $12::jsonb,
+       sub_model = $13::text, updated_at = $14::timestamptz, version = version + 1
+     WHERE tenant_id = $1::uuid AND device_id = $2::uuid RETURNING *`,
+      values: [
+        device.tenantId, device.deviceId, device.name, device.status, device.groups, JSON.stringify(device.tags), device.anchorMode,
+        device.profileId, device.gatewayId, device.firmware, JSON.stringify(device.meta), jsonOrNull(device.config), device.subModel,
+        device.updatedAt,
+      ],
+    }).catch((err: unknown) => {
+      throw deviceWriteError(err, device);
+    });
+    return deviceFromRow(result.rows[0]);
+  }
+
+  /** Whether `ancestorId` is `deviceId` itself or one of the gateways above it. */
+  async isSelfOrAncestor(tenantId: string, deviceId: string, ancestorId: string): Promise<boolean> {
+    const result = await this.db.query({
+      name: "is-self-or-ancestor",
+      text: `WITH RECURSIVE chain(device_id, gateway_id) AS (
+       SELECT device_id, gateway_id FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid
+       UNION
+       SELECT d.device_id, d.gateway_id FROM devices d JOIN chain c ON d.device_id = c.gateway_id WHERE d.tenant_id = $1::uuid)
+     SELECT EXISTS (SELECT 1 FROM chain WHERE device_id = $3::uuid) AS found`,
+      values: [tenantId, deviceId, ancestorId],
+    });
+    return result.rows[0].found === true;
+  }
+
+  /** Deletes a device and every device below it (children of children too); returns them, the device first. */
+  async deleteTree(tenantId: string, deviceId: string): Promise<Device[]> {
+    const result = await this.db.query({
+      name: "delete-device-tree",
+      text: `WITH RECURSIVE tree(device_id, depth) AS (
+       SELECT device_id, 0 FROM devices WHERE tenant_id = $1::uuid AND device_id = $2::uuid
+       UNION
+       SELECT d.device_id, t.depth + 1 FROM devices d JOIN tree t ON d.gateway_id = t.device_id WHERE d.tenant_id = $1::uuid)
+     DELETE FROM devices d USING tree t WHERE d.device_id = t.device_id RETURNING d.*, t.depth`,
+      values: [tenantId, deviceId],
+    });
+    return result.rows.sort((a, b) => a.depth - b.depth).map(deviceFromRow);
+  }
 }
 
 /**
  * A device write refused by the database as a domain error: a pending claim holding the
  * hardware_id, a profile or gateway deleted meanwhile; other errors as they are.
  */
-export function deviceWriteError(err: unknown, device: Device): unknown {
+function deviceWriteError(err: unknown, device: Device): unknown {
   const pgError = pgErrorOf(err);
   if (pgError?.code === PgError.uniqueViolation && pgError.constraint === "device_claims_pending_hardware_id") {
     return new AlreadyExistsError(
@@ -213,7 +259,7 @@ export function deviceWriteError(err: unknown, device: Device): unknown {
 }
 
 /** Maps a devices row to the domain type. */
-export function deviceFromRow(row: Record<string, unknown>): Device {
+function deviceFromRow(row: Record<string, unknown>): Device {
   return {
     deviceId: row["device_id"] as string,
     tenantId: row["tenant_id"] as string,

@@ -1,16 +1,16 @@
-import type pg from "pg";
 import type { ManufacturerCa } from "../domain/manufacturer-ca.js";
 import { FailedPreconditionError, InvalidArgumentError } from "../domain/errors.js";
 import { PgError, pgErrorOf } from "./pg-errors.js";
+import type { Executor } from "./transaction.js";
 
 /** Manufacturer CAs of all tenants; every tenant-facing query is scoped by tenant_id. */
 export class ManufacturerCaRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly db: Executor) {}
 
   /** Inserts a CA; false when that CA certificate is registered already (in any tenant). */
   async insert(ca: ManufacturerCa): Promise<boolean> {
     try {
-      const result = await this.pool.query(
+      const result = await this.db.query(
         `INSERT INTO manufacturer_cas (ca_id, tenant_id, certificate_pem, fingerprint, subject, not_before, not_after, enabled,
            hardware_id_source, profile_id, groups, tags, created_at, updated_at, version)
          VALUES ($1::uuid, $2::uuid, $3::text, $4::bytea, $5::text, $6::timestamptz, $7::timestamptz, $8::boolean,
@@ -27,13 +27,13 @@ export class ManufacturerCaRepository {
 
   /** The tenant's CA, or undefined. */
   async get(tenantId: string, caId: string): Promise<ManufacturerCa | undefined> {
-    const result = await this.pool.query(`SELECT * FROM manufacturer_cas WHERE tenant_id = $1::uuid AND ca_id = $2::uuid`, [tenantId, caId]);
+    const result = await this.db.query(`SELECT * FROM manufacturer_cas WHERE tenant_id = $1::uuid AND ca_id = $2::uuid`, [tenantId, caId]);
     return result.rows[0] ? caFromRow(result.rows[0]) : undefined;
   }
 
   /** Up to `limit` CAs of the tenant in (created_at, ca_id) order, after `after` when given. */
   async list(tenantId: string, after: { createdAt: Date; caId: string } | undefined, limit: number): Promise<ManufacturerCa[]> {
-    const result = await this.pool.query(
+    const result = await this.db.query(
       `SELECT * FROM manufacturer_cas
        WHERE tenant_id = $1::uuid AND ($2::timestamptz IS NULL OR (created_at, ca_id) > ($2::timestamptz, $3::uuid))
        ORDER BY created_at, ca_id LIMIT $4::int`,
@@ -45,7 +45,7 @@ export class ManufacturerCaRepository {
   /** Writes the settings of `ca` if the stored version is still `expectedVersion`; the stored CA, or undefined. */
   async update(ca: ManufacturerCa, expectedVersion: number): Promise<ManufacturerCa | undefined> {
     try {
-      const result = await this.pool.query(
+      const result = await this.db.query(
         `UPDATE manufacturer_cas SET enabled = $3::boolean, hardware_id_source = $4::smallint, profile_id = $5::text,
            groups = $6::text[], tags = $7::jsonb, updated_at = $8::timestamptz, version = version + 1
          WHERE tenant_id = $1::uuid AND ca_id = $2::uuid AND version = $9::bigint RETURNING *`,
@@ -59,13 +59,13 @@ export class ManufacturerCaRepository {
 
   /** Deletes the tenant's CA (and, by cascade, the certificate credentials registered through it); false when there was none. */
   async delete(tenantId: string, caId: string): Promise<boolean> {
-    const result = await this.pool.query(`DELETE FROM manufacturer_cas WHERE tenant_id = $1::uuid AND ca_id = $2::uuid`, [tenantId, caId]);
+    const result = await this.db.query(`DELETE FROM manufacturer_cas WHERE tenant_id = $1::uuid AND ca_id = $2::uuid`, [tenantId, caId]);
     return result.rowCount === 1;
   }
 
   /** The enabled CAs, of any tenant, whose subject is `subject`: the candidates to have signed a certificate of that issuer. */
   async enabledBySubject(subject: string): Promise<ManufacturerCa[]> {
-    const result = await this.pool.query({
+    const result = await this.db.query({
       name: "enabled-manufacturer-cas-by-subject",
       text: `SELECT * FROM manufacturer_cas WHERE subject = $1::text AND enabled`,
       values: [subject],
@@ -75,7 +75,7 @@ export class ManufacturerCaRepository {
 
   /** The tenant's registration code, storing `candidate` as it when the tenant has none yet. */
   async registrationCode(tenantId: string, candidate: string, now: Date): Promise<string> {
-    const result = await this.pool.query(
+    const result = await this.db.query(
       `WITH inserted AS (
          INSERT INTO ca_registration_codes (tenant_id, code, created_at) VALUES ($1::uuid, $2::text, $3::timestamptz)
          ON CONFLICT (tenant_id) DO NOTHING RETURNING code)

@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { Logger } from "pino";
 import { databaseErrorOf } from "./pg-errors.js";
 
 type Callback = (err: unknown, ...results: unknown[]) => void;
@@ -31,9 +32,10 @@ function translated(call: (args: unknown[]) => unknown, args: unknown[]): unknow
 }
 
 /** Creates the node-postgres pool every repository shares. */
-export function createPool(connectionString: string, max: number): pg.Pool {
+export function createPool(connectionString: string, max: number, logger: Logger): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: "device-registry", Client: DatabaseClient });
   // An idle client losing its connection must not crash the process; the next checkout reconnects.
-  pool.on("error", () => undefined);
+  // Only the message is logged: the error never carries the connection string.
+  pool.on("error", (err) => logger.warn({ err: err.message }, "idle database connection lost"));
   return pool;
 }

@@ -1,18 +1,18 @@
-import type pg from "pg";
 import type { DeviceProfile, JsonObject } from "../domain/device.js";
 import { FailedPreconditionError } from "../domain/errors.js";
 import { jsonOrNull } from "./device-repository.js";
 import { PgError, pgErrorOf } from "./pg-errors.js";
+import type { Executor } from "./transaction.js";
 
 const COLUMNS = `display_name, groups, tags, anchor_mode, firmware, meta, config, credential_type`;
 
 /** Device profiles of all tenants; every query is scoped by tenant_id. */
 export class ProfileRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly db: Executor) {}
 
   /** Inserts a profile; returns false when the tenant already has one with that id. */
   async insert(profile: DeviceProfile): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.db.query(
       `INSERT INTO device_profiles (tenant_id, profile_id, ${COLUMNS}, created_at, updated_at, version)
        VALUES ($1::uuid, $2::text, $3::text, $4::text[], $5::jsonb, $6::smallint, $7::text, $8::jsonb, $9::jsonb,
                $10::smallint, $11::timestamptz, $11::timestamptz, 1)
@@ -24,7 +24,7 @@ export class ProfileRepository {
 
   /** The profile, or undefined. */
   async get(tenantId: string, profileId: string): Promise<DeviceProfile | undefined> {
-    const result = await this.pool.query({
+    const result = await this.db.query({
       name: "select-profile",
       text: `SELECT * FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id = $2::text`,
       values: [tenantId, profileId],
@@ -34,7 +34,7 @@ export class ProfileRepository {
 
   /** Which of `profileIds` exist in the tenant. */
   async existing(tenantId: string, profileIds: readonly string[]): Promise<Set<string>> {
-    const result = await this.pool.query<{ profile_id: string }>(
+    const result = await this.db.query<{ profile_id: string }>(
       `SELECT profile_id FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id = ANY ($2::text[])`,
       [tenantId, profileIds],
     );
@@ -43,7 +43,7 @@ export class ProfileRepository {
 
   /** Up to `limit` profiles ordered by profile_id, starting after `after`. */
   async list(tenantId: string, after: string, limit: number): Promise<DeviceProfile[]> {
-    const result = await this.pool.query(
+    const result = await this.db.query(
       `SELECT * FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id > $2::text
        ORDER BY profile_id LIMIT $3::int`,
       [tenantId, after, limit],
@@ -56,7 +56,7 @@ export class ProfileRepository {
    * Returns the stored profile, or undefined when the version moved on (or the profile is gone).
    */
   async update(profile: DeviceProfile, expectedVersion: number): Promise<DeviceProfile | undefined> {
-    const result = await this.pool.query(
+    const result = await this.db.query(
       `UPDATE device_profiles SET (${COLUMNS}, updated_at, version) =
          ($3::text, $4::text[], $5::jsonb, $6::smallint, $7::text, $8::jsonb, $9::jsonb, $10::smallint,
           $11::timestamptz, version + 1)
@@ -70,7 +70,7 @@ export class ProfileRepository {
   /** Deletes the profile; false when it did not exist. Refused while devices still use it. */
   async delete(tenantId: string, profileId: string): Promise<boolean> {
     try {
-      const result = await this.pool.query(
+      const result = await this.db.query(
         `DELETE FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id = $2::text`,
         [tenantId, profileId],
       );

@@ -1,20 +1,16 @@
 import { randomUUID, X509Certificate } from "node:crypto";
-import type pg from "pg";
 import { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
 import { ManufacturerCa_HardwareIdSource as Source } from "../../gen/deviceregistry/v1/manufacturer_ca_pb.js";
-import type { DeviceRepository } from "../db/device-repository.js";
-import { lockDeviceByHardwareId, replaceCredential } from "../db/device-writes.js";
 import type { ManufacturerCaRepository } from "../db/manufacturer-ca-repository.js";
-import type { ProfileRepository } from "../db/profile-repository.js";
-import { holdsCertificate, insertManufacturerCredential, isRevokedCertificate } from "../db/manufacturer-credentials.js";
+import type { Store } from "../db/store.js";
 import { deviceRegistered } from "../events/device-events.js";
 import { hardwareIdOf, isSignedClientCertificate, type HardwareIdSource } from "../pki/device-certificate.js";
 import { certificateFingerprint } from "../pki/fingerprint.js";
 import { credentialTypeOf, type CredentialSecrets } from "./credential-issuer.js";
 import type { DeviceService } from "./device-service.js";
 import type { Device } from "./device.js";
-import { AbortedError, AlreadyExistsError, InvalidArgumentError, UnauthenticatedError } from "./errors.js";
+import { AbortedError, hardwareIdTaken, InvalidArgumentError, notAuthorized } from "./errors.js";
 import type { ManufacturerCa } from "./manufacturer-ca.js";
 import * as v from "./validate.js";
 import { reportedFields, type ReportedFields } from "./validate-device.js";
@@ -36,10 +32,8 @@ const sourceNames: Record<Source, HardwareIdSource> = {
 export class CertificateRegistration {
   constructor(
     private readonly devices: DeviceService,
-    private readonly repository: DeviceRepository,
+    private readonly store: Store,
     private readonly cas: ManufacturerCaRepository,
-    private readonly profiles: ProfileRepository,
-    private readonly pool: pg.Pool,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -55,11 +49,11 @@ export class CertificateRegistration {
     const { certificate, ca, hardwareId } = await this.acceptable(der, now);
     const fields = reportedFields(reported);
     const fingerprint = certificateFingerprint(certificate.raw);
-    return this.repository.transaction(async (client) => {
-      const existing = await lockDeviceByHardwareId(client, ca.tenantId, hardwareId);
+    return this.store.transaction(async (tx) => {
+      const existing = await tx.devices.lockByHardwareId(ca.tenantId, hardwareId);
       if (existing) {
-        if (await holdsCertificate(client, existing.deviceId, fingerprint)) return { device: existing, created: false };
-        throw new AlreadyExistsError(`device with hardware_id "${hardwareId}" already exists in this tenant`);
+        if (await tx.credentials.holdsCertificate(existing.deviceId, fingerprint)) return { device: existing, created: false };
+        throw hardwareIdTaken(hardwareId);
       }
       const device = await this.devices.newDevice(ca.tenantId, {
         name: "",
@@ -73,22 +67,22 @@ export class CertificateRegistration {
         isGateway: false,
         ...fields,
       });
-      const profile = ca.profileId === null ? undefined : await this.profiles.get(ca.tenantId, ca.profileId);
+      const profile = ca.profileId === null ? undefined : await this.store.profiles.get(ca.tenantId, ca.profileId);
       const ours = credentialTypeOf(profile) === CredentialType.CLIENT_CERTIFICATE ? await this.devices.issueCredential(device, reported.csr, now) : undefined;
       if (!ours && reported.csr.trim() !== "") throw new InvalidArgumentError("csr", "the CA's profile issues no certificate; a CSR does not apply");
       const event = deviceRegistered(device, device.deviceId, RegistrationMethod.CERTIFICATE);
       // Registered by hand or by a concurrent call since the lookup above: the device may simply retry.
-      if (!(await this.repository.insert(device, null, event, client))) throw new AbortedError("the device was registered concurrently; register again");
+      if (!(await tx.devices.insert(device, null, event))) throw new AbortedError("the device was registered concurrently; register again");
       const serial = certificate.serialNumber.toLowerCase();
-      if (ours) await replaceCredential(client, device.deviceId, ours.stored, now);
-      await insertManufacturerCredential(client, device.deviceId, { credentialId: randomUUID(), fingerprint, serial, notAfter: certificate.validToDate, caId: ca.caId }, now);
+      if (ours) await tx.credentials.replace(device.deviceId, ours.stored, now);
+      await tx.credentials.insertManufacturerCredential(device.deviceId, { credentialId: randomUUID(), fingerprint, serial, notAfter: certificate.validToDate, caId: ca.caId }, now);
       return { device, created: true, ...(ours ? { credential: ours.secrets } : {}) };
     });
   }
 
   /** The certificate, the CA that signed it and the hardware_id it carries, or "Not authorized". */
   private async acceptable(der: Buffer | undefined, now: Date): Promise<{ certificate: X509Certificate; ca: ManufacturerCa; hardwareId: string }> {
-    const denied = new UnauthenticatedError("Not authorized");
+    const denied = notAuthorized();
     let certificate: X509Certificate;
     try {
       if (der === undefined) throw denied;
@@ -98,7 +92,7 @@ export class CertificateRegistration {
     }
     const candidates = await this.cas.enabledBySubject(certificate.issuer);
     const ca = candidates.find((c) => isSignedClientCertificate(certificate, new X509Certificate(c.certificatePem), now));
-    if (!ca || (await isRevokedCertificate(this.pool, certificateFingerprint(certificate.raw)))) throw denied;
+    if (!ca || (await this.store.credentials.isRevokedCertificate(certificateFingerprint(certificate.raw)))) throw denied;
     const hardwareId = hardwareIdOf(certificate, sourceNames[ca.hardwareIdSource]);
     try {
       return { certificate, ca, hardwareId: v.hardwareId("hardware_id", hardwareId ?? "") };

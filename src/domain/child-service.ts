@@ -4,7 +4,8 @@ import type { DeviceIdentity } from "../db/credential-repository.js";
 import type { DeviceRepository } from "../db/device-repository.js";
 import { deviceRegistered } from "../events/device-events.js";
 import type { DeviceService } from "./device-service.js";
-import { AlreadyExistsError, InvalidArgumentError, PermissionDeniedError } from "./errors.js";
+import type { EntryResult } from "./entry-result.js";
+import { AlreadyExistsError, hardwareIdTaken, InvalidArgumentError, PermissionDeniedError } from "./errors.js";
 import * as v from "./validate.js";
 
 /** Most children one call registers. */
@@ -19,10 +20,8 @@ export interface ChildSpec {
   readonly meta: Readonly<Record<string, string>>;
 }
 
-/** The outcome for one child. */
-export type ChildResult =
-  | { readonly hardwareId: string; readonly deviceId: string }
-  | { readonly hardwareId: string; readonly error: { readonly code: string; readonly message: string } };
+/** The outcome for one child: its device, or why it has none. */
+export type ChildResult = EntryResult<{ readonly deviceId: string }>;
 
 /** Gateways registering the devices behind them. */
 export class ChildService {
@@ -63,15 +62,13 @@ export class ChildService {
         isGateway: false,
       };
     } catch (err) {
-      if (err instanceof InvalidArgumentError) return { hardwareId: child.hardwareId, error: { code: "INVALID_ARGUMENT", message: err.message } };
+      if (err instanceof InvalidArgumentError) return { hardwareId: child.hardwareId, error: err };
       throw err;
     }
     for (;;) {
       const existing = await this.repository.getByHardwareId(gateway.tenantId, hardwareId);
       if (existing?.gatewayId === gateway.deviceId) return { hardwareId, deviceId: existing.deviceId };
-      if (existing) {
-        return { hardwareId, error: { code: "ALREADY_EXISTS", message: `device with hardware_id "${hardwareId}" already exists in this tenant` } };
-      }
+      if (existing) return { hardwareId, error: hardwareIdTaken(hardwareId) };
       const device = await this.devices.newDevice(gateway.tenantId, spec);
       try {
         if (await this.repository.insert(device, null, deviceRegistered(device, gateway.deviceId, RegistrationMethod.GATEWAY))) {
@@ -79,7 +76,7 @@ export class ChildService {
         }
       } catch (err) {
         // The hardware_id belongs to a pending import: that device claims itself.
-        if (err instanceof AlreadyExistsError) return { hardwareId, error: { code: "ALREADY_EXISTS", message: err.message } };
+        if (err instanceof AlreadyExistsError) return { hardwareId, error: err };
         throw err;
       }
       // Registered concurrently: look again to tell "already ours" from "someone else's".

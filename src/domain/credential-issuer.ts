@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
-import type { NewCredential } from "../db/device-repository.js";
+import type { NewCredential } from "../db/credential-repository.js";
 import { verifiedCsrKey } from "../pki/certificate-request.js";
 import type { CertificateSubject, IssuingCa } from "../pki/issuing-ca.js";
 import type { x509 } from "../pki/x509.js";

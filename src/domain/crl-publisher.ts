@@ -1,5 +1,4 @@
-import type pg from "pg";
-import { crlContent, crlRevision, nextCrlNumber } from "../db/crl-repository.js";
+import type { CrlRepository } from "../db/crl-repository.js";
 import type { IssuingCa } from "../pki/issuing-ca.js";
 import { x509 } from "../pki/x509.js";
 
@@ -21,7 +20,7 @@ export class CrlPublisher {
   private signing: Promise<PublishedCrl> | undefined;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly repository: CrlRepository,
     private readonly ca: IssuingCa,
     private readonly refreshMs: number,
     private readonly now: () => Date = () => new Date(),
@@ -29,7 +28,7 @@ export class CrlPublisher {
 
   /** The CRL as of now: the last one signed while still current, else a new one. */
   async crl(): Promise<PublishedCrl> {
-    const revision = await crlRevision(this.pool);
+    const revision = await this.repository.revision();
     const current = this.current;
     if (current && current.revision === revision && this.now().getTime() - current.crl.thisUpdate.getTime() < this.refreshMs) return current.crl;
     // Concurrent requests share one signature.
@@ -38,11 +37,11 @@ export class CrlPublisher {
   }
 
   private async sign(): Promise<PublishedCrl> {
-    const { revision, entries } = await crlContent(this.pool);
+    const { revision, entries } = await this.repository.content();
     // X.509 times are whole seconds.
     const thisUpdate = new Date(Math.floor(this.now().getTime() / 1000) * 1000);
     const nextUpdate = new Date(thisUpdate.getTime() + 2 * this.refreshMs);
-    const signed = await this.ca.signCrl(entries, await nextCrlNumber(this.pool), thisUpdate, nextUpdate);
+    const signed = await this.ca.signCrl(entries, await this.repository.nextNumber(), thisUpdate, nextUpdate);
     const crl = { der: Buffer.from(signed.rawData), pem: `${x509.PemConverter.encode(signed.rawData, "X509 CRL")}\n`, thisUpdate, nextUpdate };
     this.current = { crl, revision };
     return crl;

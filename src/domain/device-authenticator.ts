@@ -1,11 +1,10 @@
-import type pg from "pg";
 import { createBatcher } from "../db/batcher.js";
-import { identitiesByCredentials, type CredentialLookup, type DeviceIdentity } from "../db/credential-repository.js";
+import type { CredentialLookup, CredentialRepository, DeviceIdentity } from "../db/credential-repository.js";
 import { fingerprintOfPem, parseFingerprint } from "../pki/fingerprint.js";
-import { UnauthenticatedError } from "./errors.js";
+import { notAuthorized } from "./errors.js";
 import { hashSecret } from "./secret.js";
+import { isUuid } from "./validate.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const API_KEY = /^sk_live_[A-Za-z0-9_-]{43}$/;
 // A PEM certificate a hub forwards is a few kilobytes; anything far larger is not one.
 const MAX_CERTIFICATE_CHARS = 16_384;
@@ -24,8 +23,8 @@ export class DeviceAuthenticator {
   // Hubs ask at high rates: concurrent lookups share one query (see createBatcher).
   private readonly identityOf: (lookup: CredentialLookup) => Promise<DeviceIdentity | undefined>;
 
-  constructor(pool: pg.Pool) {
-    this.identityOf = createBatcher((lookups) => identitiesByCredentials(pool, lookups));
+  constructor(credentials: CredentialRepository) {
+    this.identityOf = createBatcher((lookups) => credentials.identities(lookups));
   }
 
   /** The identity of the device if `apiKey` is its live credential and it is not disabled. */
@@ -40,9 +39,9 @@ export class DeviceAuthenticator {
   async authenticateAny(deviceId: string, presented: PresentedCredential, tenantId?: string): Promise<DeviceIdentity> {
     // Malformed input, and another tenant's device, get the same answer as a wrong credential:
     // nothing to learn from the difference.
-    const lookup = UUID.test(deviceId) ? lookupOf(presented) : undefined;
+    const lookup = isUuid(deviceId) ? lookupOf(presented) : undefined;
     const identity = lookup && (await this.identityOf({ deviceId, kind: lookup.kind, secretHash: lookup.hash }));
-    if (!identity || (tenantId !== undefined && identity.tenantId !== tenantId)) throw new UnauthenticatedError("Not authorized");
+    if (!identity || (tenantId !== undefined && identity.tenantId !== tenantId)) throw notAuthorized();
     return identity;
   }
 }

@@ -1,32 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
-import type pg from "pg";
-import type { DeviceCursor, DeviceRepository } from "../db/device-repository.js";
-import { deleteClaims } from "../db/claim-repository.js";
-import { deleteDeviceTree, hasHadCredential, isSelfOrAncestor, lockDevice, lockTenantGateways, replaceCredential, writeDevice } from "../db/device-writes.js";
-import { insertOutboxEvents } from "../db/outbox-repository.js";
-import type { ProfileRepository } from "../db/profile-repository.js";
+import type { Repositories, Store } from "../db/store.js";
 import { credentialRotated, deviceDeleted, deviceRegistered, deviceUpdated } from "../events/device-events.js";
 import { applyProfile } from "./apply-profile.js";
 import { assignHub, type Hub } from "./hub-pool.js";
-import { isCurrentEtag, type Device, type DeviceSpec } from "./device.js";
-import { AlreadyExistsError, EtagMismatchError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "./errors.js";
+import { isCurrentEtag, type Actor, type Device, type DeviceChanges, type DeviceCursor, type DeviceFilterInput, type DeviceSpec } from "./device.js";
+import { EtagMismatchError, FailedPreconditionError, hardwareIdTaken, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import { credentialTypeOf, type CredentialIssuer, type CredentialSecrets, type IssuedCredential } from "./credential-issuer.js";
-import { deviceFilter, deviceId, deviceStatus, validateSpec, type DeviceFilterInput } from "./validate-device.js";
+import { maskedFields, withMasked } from "./update-mask.js";
+import { deviceFilter, deviceId, deviceStatus, validateSpec } from "./validate-device.js";
 import * as v from "./validate.js";
-
-/** Who is acting, as far as the domain cares: the tenant and the subject recorded in events. */
-export interface Actor {
-  readonly tenantId: string;
-  readonly subject: string;
-}
 
 /** Devices of a tenant: registration, lookup, listing, updates, deletion and credential rotation. */
 export class DeviceService {
   constructor(
-    private readonly devices: DeviceRepository,
-    private readonly profiles: ProfileRepository,
+    private readonly store: Store,
     private readonly pageTokens: PageTokens,
     private readonly hubs: readonly Hub[],
     private readonly credentials: CredentialIssuer,
@@ -42,7 +31,7 @@ export class DeviceService {
   async register(actor: Actor, request: DeviceSpec, csr: string): Promise<{ device: Device; credential: CredentialSecrets }> {
     const spec = validateSpec(request);
     if (spec.gatewayId !== null) {
-      const gateway = await this.devices.get(actor.tenantId, spec.gatewayId);
+      const gateway = await this.store.devices.get(actor.tenantId, spec.gatewayId);
       if (!gateway?.isGateway) {
         throw new InvalidArgumentError("gateway_id", `"${spec.gatewayId}" is not a gateway device of this tenant`);
       }
@@ -50,8 +39,8 @@ export class DeviceService {
     const device = await this.newDevice(actor.tenantId, spec);
     const credential = await this.issueCredential(device, csr, device.createdAt);
     const event = deviceRegistered(device, actor.subject, RegistrationMethod.MANUAL);
-    if (!(await this.devices.insert(device, credential.stored, event))) {
-      throw new AlreadyExistsError(`device with hardware_id "${device.hardwareId}" already exists in this tenant`);
+    if (!(await this.store.devices.insert(device, credential.stored, event))) {
+      throw hardwareIdTaken(device.hardwareId);
     }
     return { device, credential: credential.secrets };
   }
@@ -62,7 +51,7 @@ export class DeviceService {
    */
   async issueCredential(device: Device, csr: string, now: Date): Promise<IssuedCredential> {
     const csrKey = await this.credentials.csrKey(csr);
-    const profile = device.profileId === null ? undefined : await this.profiles.get(device.tenantId, device.profileId);
+    const profile = device.profileId === null ? undefined : await this.store.profiles.get(device.tenantId, device.profileId);
     return this.credentials.issue(credentialTypeOf(profile), device, csrKey, now);
   }
 
@@ -71,7 +60,7 @@ export class DeviceService {
    * applied, an id and a hub assigned.
    */
   async newDevice(tenantId: string, spec: DeviceSpec): Promise<Device> {
-    const profile = spec.profileId === null ? undefined : await this.profiles.get(tenantId, spec.profileId);
+    const profile = spec.profileId === null ? undefined : await this.store.profiles.get(tenantId, spec.profileId);
     if (spec.profileId !== null && !profile) {
       throw new InvalidArgumentError("profile_id", `profile "${spec.profileId}" does not exist in this tenant`);
     }
@@ -97,7 +86,7 @@ export class DeviceService {
 
   /** The device, or NotFoundError (also for another tenant's device). */
   async get(actor: Actor, id: string): Promise<Device> {
-    const device = await this.devices.get(actor.tenantId, deviceId("device_id", id));
+    const device = await this.store.devices.get(actor.tenantId, deviceId("device_id", id));
     if (!device) throw notFound(id);
     return device;
   }
@@ -109,11 +98,9 @@ export class DeviceService {
     // The token is bound to the filters: a token of another listing is refused, not misapplied.
     const filterKey = JSON.stringify(filter);
     const cursor = pageToken === "" ? null : cursorOf(this.pageTokens.decode(actor.tenantId, "devices", pageToken, filterKey));
-    const rows = await this.devices.list(actor.tenantId, filter, cursor, size + 1);
-    const devices = rows.slice(0, size);
-    const last = devices[devices.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "devices", { c: last.createdAt.toISOString(), d: last.deviceId }, filterKey) : "";
-    return { devices, next };
+    const rows = await this.store.devices.list(actor.tenantId, filter, cursor, size + 1);
+    const page = this.pageTokens.page(actor.tenantId, "devices", rows, size, (last) => ({ c: last.createdAt.toISOString(), d: last.deviceId }), filterKey);
+    return { devices: page.items, next: page.next };
   }
 
   /**
@@ -122,21 +109,20 @@ export class DeviceService {
    */
   async update(actor: Actor, changes: DeviceChanges, mask: readonly string[], etag: string): Promise<Device> {
     const id = deviceId("device.device_id", changes.deviceId);
-    const keys = updateKeys(mask);
-    return this.devices.transaction(async (client) => {
-      if (keys.includes("gatewayId")) await lockTenantGateways(client, actor.tenantId);
-      const current = await lockDevice(client, actor.tenantId, id);
+    const keys = maskedFields(mask, updatable, ["hardware_id"]);
+    return this.store.transaction(async (tx) => {
+      if (keys.includes("gatewayId")) await tx.devices.lockTenantGateways(actor.tenantId);
+      const current = await tx.devices.lock(actor.tenantId, id);
       if (!current) throw notFound(id);
       if (etag !== "" && !isCurrentEtag(etag, current)) throw new EtagMismatchError(`etag ${etag} is not current: the device changed`);
-      const next: Device = { ...current, updatedAt: this.now() };
-      for (const key of keys) Object.assign(next, { [key]: changes[key] });
+      const next = withMasked(current, keys, changes, this.now());
       Object.assign(next, validateSpec(next, "device."), { status: deviceStatus("device.status", next.status) });
-      if (keys.includes("profileId") && next.profileId !== null && !(await this.profiles.get(actor.tenantId, next.profileId))) {
+      if (keys.includes("profileId") && next.profileId !== null && !(await this.store.profiles.get(actor.tenantId, next.profileId))) {
         throw new InvalidArgumentError("device.profile_id", `profile "${next.profileId}" does not exist in this tenant`);
       }
-      if (keys.includes("gatewayId") && next.gatewayId !== null) await this.checkGateway(client, actor.tenantId, id, next.gatewayId);
-      const stored = await writeDevice(client, next);
-      await insertOutboxEvents(client, [deviceUpdated(stored, current, mask, actor.subject)]);
+      if (keys.includes("gatewayId") && next.gatewayId !== null) await this.checkGateway(tx, actor.tenantId, id, next.gatewayId);
+      const stored = await tx.devices.write(next);
+      await tx.outbox.insert([deviceUpdated(stored, current, mask, actor.subject)]);
       return stored;
     });
   }
@@ -147,13 +133,13 @@ export class DeviceService {
    */
   async delete(actor: Actor, id: string, revokeClaimKeys = false): Promise<void> {
     const target = deviceId("device_id", id);
-    await this.devices.transaction(async (client) => {
-      const [device, ...children] = await deleteDeviceTree(client, actor.tenantId, target);
+    await this.store.transaction(async (tx) => {
+      const [device, ...children] = await tx.devices.deleteTree(actor.tenantId, target);
       if (!device) throw notFound(id);
-      if (revokeClaimKeys) await deleteClaims(client, actor.tenantId, [device, ...children].map((d) => d.hardwareId));
+      if (revokeClaimKeys) await tx.claims.delete(actor.tenantId, [device, ...children].map((d) => d.hardwareId));
       const now = this.now();
       const events = [deviceDeleted(device, actor.subject, now), ...children.map((c) => deviceDeleted(c, actor.subject, now, device.deviceId))];
-      await insertOutboxEvents(client, events);
+      await tx.outbox.insert(events);
     });
   }
 
@@ -164,34 +150,31 @@ export class DeviceService {
    */
   async rotateCredential(actor: Actor, id: string, csr: string): Promise<{ device: Device; credential: CredentialSecrets }> {
     const target = deviceId("device_id", id);
-    return this.devices.transaction(async (client) => {
-      const device = await lockDevice(client, actor.tenantId, target);
+    return this.store.transaction(async (tx) => {
+      const device = await tx.devices.lock(actor.tenantId, target);
       if (!device) throw notFound(id);
-      if (device.gatewayId !== null && !(await hasHadCredential(client, device.deviceId))) {
+      if (device.gatewayId !== null && !(await tx.credentials.hasHadCredential(device.deviceId))) {
         throw new FailedPreconditionError(`device "${device.deviceId}" connects through its gateway and holds no credential of its own`);
       }
       const now = this.now();
       const credential = await this.issueCredential(device, csr, now);
-      await replaceCredential(client, device.deviceId, credential.stored, now);
-      await insertOutboxEvents(client, [credentialRotated(device, actor.subject, now, credential.type)]);
+      await tx.credentials.replace(device.deviceId, credential.stored, now);
+      await tx.outbox.insert([credentialRotated(device, actor.subject, now, credential.type)]);
       return { device, credential: credential.secrets };
     });
   }
 
   /** A gateway_id must name a gateway of the tenant that is neither the device nor below it. */
-  private async checkGateway(client: pg.ClientBase, tenantId: string, id: string, gatewayId: string): Promise<void> {
-    const gateway = await lockDevice(client, tenantId, gatewayId);
+  private async checkGateway(tx: Repositories, tenantId: string, id: string, gatewayId: string): Promise<void> {
+    const gateway = await tx.devices.lock(tenantId, gatewayId);
     if (!gateway?.isGateway) throw new InvalidArgumentError("device.gateway_id", `"${gatewayId}" is not a gateway device of this tenant`);
-    if (await isSelfOrAncestor(client, tenantId, gatewayId, id)) {
+    if (await tx.devices.isSelfOrAncestor(tenantId, gatewayId, id)) {
       throw new InvalidArgumentError("device.gateway_id", `"${gatewayId}" is this device or one of its children`);
     }
   }
 }
 
 const noHub = { id: "", hubUrl: "", hubUrlStaticCert: "", mqttHubUrl: "" };
-
-/** The new values of an UpdateDevice request; only the fields in its mask are used. */
-export type DeviceChanges = DeviceSpec & { readonly deviceId: string; readonly status: string };
 
 /** update_mask paths of UpdateDevice, by proto field name. */
 const updatable: Record<string, keyof DeviceSpec | "status"> = {
@@ -208,20 +191,10 @@ const updatable: Record<string, keyof DeviceSpec | "status"> = {
   status: "status",
 };
 
-function updateKeys(mask: readonly string[]): (keyof DeviceSpec | "status")[] {
-  if (mask.length === 0) throw new InvalidArgumentError("update_mask", "must name at least one field");
-  return mask.map((path) => {
-    if (path === "hardware_id") throw new InvalidArgumentError("update_mask", "hardware_id is immutable");
-    const key = updatable[path];
-    if (!key) throw new InvalidArgumentError("update_mask", `field "${path}" cannot be updated`);
-    return key;
-  });
-}
-
 function cursorOf(position: Record<string, string>): DeviceCursor {
   const createdAt = new Date(position["c"] ?? "");
   const id = position["d"] ?? "";
-  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+  if (Number.isNaN(createdAt.getTime()) || !v.isUuid(id)) {
     throw new InvalidArgumentError("page_token", "is not a token returned by this method");
   }
   return { createdAt, deviceId: id };

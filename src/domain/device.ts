@@ -45,6 +45,41 @@ export interface DeviceHub {
   mqttHubUrl: string;
 }
 
+/** Who is acting, as far as the domain cares: the tenant and the subject recorded in events. */
+export interface Actor {
+  readonly tenantId: string;
+  readonly subject: string;
+}
+
+/** The new values of an UpdateDevice request; only the fields in its mask are used. */
+export type DeviceChanges = DeviceSpec & { readonly deviceId: string; readonly status: string };
+
+/** The filters of ListDevices as the request gives them ("" = not set). */
+export interface DeviceFilterInput {
+  readonly group: string;
+  readonly tag: string;
+  readonly status: string;
+  readonly gatewayId: string;
+  readonly profileId: string;
+  readonly hardwareId: string;
+}
+
+/** Filters of a device listing, checked; null matches everything. */
+export interface DeviceFilter {
+  readonly group: string | null;
+  readonly tag: { readonly key: string; readonly value: string } | null;
+  readonly status: string | null;
+  readonly gatewayId: string | null;
+  readonly profileId: string | null;
+  readonly hardwareId: string | null;
+}
+
+/** A position in the device listing order (created_at, device_id). */
+export interface DeviceCursor {
+  readonly createdAt: Date;
+  readonly deviceId: string;
+}
+
 /** A stored device profile. */
 export interface DeviceProfile {
   profileId: string;

@@ -66,3 +66,13 @@ export class UnavailableError extends DomainError {
     super(message, options);
   }
 }
+
+/** What a refused device credential or claim key hears, whatever the reason: nothing to learn from the difference. */
+export function notAuthorized(): UnauthenticatedError {
+  return new UnauthenticatedError("Not authorized");
+}
+
+/** ALREADY_EXISTS for a hardware_id that a device of the tenant holds. */
+export function hardwareIdTaken(hardwareId: string): AlreadyExistsError {
+  return new AlreadyExistsError(`device with hardware_id "${hardwareId}" already exists in this tenant`);
+}

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
-import { deleteClaims, insertClaims, listClaims, type ClaimState, type ListedClaim, type NewClaim } from "../db/claim-repository.js";
-import type { ProfileRepository } from "../db/profile-repository.js";
-import type { Actor } from "./device-service.js";
-import type { JsonObject } from "./device.js";
-import { InvalidArgumentError } from "./errors.js";
+import type { ClaimState, ListedClaim, NewClaim } from "../db/claim-repository.js";
+import type { Store } from "../db/store.js";
+import type { Actor, JsonObject } from "./device.js";
+import type { EntryResult } from "./entry-result.js";
+import { AlreadyExistsError, hardwareIdTaken, InvalidArgumentError, NotFoundError, type DomainError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import { issueClaimKey } from "./secret.js";
 import * as v from "./validate.js";
@@ -26,18 +25,15 @@ export interface ImportEntry {
 }
 
 /** The outcome of one entry: a claim key (returned only here) or an error. */
-export type ImportResult =
-  | { readonly hardwareId: string; readonly claimKey: string; readonly expiresAt: Date }
-  | { readonly hardwareId: string; readonly error: { readonly code: string; readonly message: string } };
+export type ImportResult = EntryResult<{ readonly claimKey: string; readonly expiresAt: Date }>;
 
 /** The outcome of revoking one hardware_id's claim key: nothing, or an error. */
-export type RevokeResult = { readonly hardwareId: string; readonly error?: { readonly code: string; readonly message: string } };
+export type RevokeResult = EntryResult;
 
 /** Bulk import of devices that will claim themselves with a claim key, their keys' state and revocation. */
 export class ImportService {
   constructor(
-    private readonly pool: pg.Pool,
-    private readonly profiles: ProfileRepository,
+    private readonly store: Store,
     private readonly pageTokens: PageTokens,
     private readonly claimKeyTtlMs: number,
     private readonly now: () => Date = () => new Date(),
@@ -51,32 +47,32 @@ export class ImportService {
     const checked = entries.map((entry, i) => {
       try {
         const claim = validateEntry(entry, `devices[${i}].`);
-        if (seen.has(claim.hardwareId)) return failure(entry.hardwareId, "ALREADY_EXISTS", `hardware_id "${entry.hardwareId}" appears twice in this request`);
+        if (seen.has(claim.hardwareId)) return refused(entry.hardwareId, new AlreadyExistsError(`hardware_id "${entry.hardwareId}" appears twice in this request`));
         seen.add(claim.hardwareId);
         return claim;
       } catch (err) {
-        if (err instanceof InvalidArgumentError) return failure(entry.hardwareId, "INVALID_ARGUMENT", err.message);
+        if (err instanceof InvalidArgumentError) return refused(entry.hardwareId, err);
         throw err;
       }
     });
     const wanted = [...new Set(checked.flatMap((c) => ("profileId" in c && c.profileId !== null ? [c.profileId] : [])))];
-    const profiles = wanted.length > 0 ? await this.profiles.existing(actor.tenantId, wanted) : new Set<string>();
+    const profiles = wanted.length > 0 ? await this.store.profiles.existing(actor.tenantId, wanted) : new Set<string>();
     const results = checked.map((c, i): PendingClaim | ImportResult => {
       if (!("claimId" in c)) return c;
       if (c.profileId !== null && !profiles.has(c.profileId)) {
-        return failure(c.hardwareId, "INVALID_ARGUMENT", `devices[${i}].profile_id: profile "${c.profileId}" does not exist in this tenant`);
+        return refused(c.hardwareId, new InvalidArgumentError(`devices[${i}].profile_id`, `profile "${c.profileId}" does not exist in this tenant`));
       }
       return c;
     });
     const claims = results.filter((r): r is PendingClaim => "claimId" in r);
     const createdAt = this.now();
     const expiresAt = new Date(createdAt.getTime() + this.claimKeyTtlMs);
-    const conflicts = claims.length > 0 ? await insertClaims(this.pool, actor.tenantId, claims, createdAt, expiresAt) : new Map();
+    const conflicts = claims.length > 0 ? await this.store.transaction((tx) => tx.claims.insert(actor.tenantId, claims, createdAt, expiresAt)) : new Map();
     return results.map((r) => {
       if (!("claimId" in r)) return r;
       const conflict = conflicts.get(r.hardwareId);
-      if (conflict === "registered") return failure(r.hardwareId, "ALREADY_EXISTS", `device with hardware_id "${r.hardwareId}" already exists in this tenant`);
-      if (conflict === "pending") return failure(r.hardwareId, "ALREADY_EXISTS", `hardware_id "${r.hardwareId}" already has a pending claim key`);
+      if (conflict === "registered") return refused(r.hardwareId, hardwareIdTaken(r.hardwareId));
+      if (conflict === "pending") return refused(r.hardwareId, new AlreadyExistsError(`hardware_id "${r.hardwareId}" already has a pending claim key`));
       return { hardwareId: r.hardwareId, claimKey: r.claimKey, expiresAt };
     });
   }
@@ -87,10 +83,9 @@ export class ImportService {
     // A token works only with the filter it was issued for.
     const filters = state ?? "all";
     const after = pageToken === "" ? "" : String(this.pageTokens.decode(actor.tenantId, "claims", pageToken, filters)["after"] ?? "");
-    const rows = await listClaims(this.pool, actor.tenantId, state, after, size + 1, this.now());
-    const claims = rows.slice(0, size);
-    const last = claims[claims.length - 1];
-    return { claims, next: rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "claims", { after: last.hardwareId }, filters) : "" };
+    const rows = await this.store.claims.list(actor.tenantId, state, after, size + 1, this.now());
+    const page = this.pageTokens.page(actor.tenantId, "claims", rows, size, (last) => ({ after: last.hardwareId }), filters);
+    return { claims: page.items, next: page.next };
   }
 
   /**
@@ -104,20 +99,21 @@ export class ImportService {
       try {
         return { hardwareId: v.hardwareId(`hardware_ids[${i}]`, hardwareId) };
       } catch (err) {
-        if (err instanceof InvalidArgumentError) return failure(hardwareId, "INVALID_ARGUMENT", err.message);
+        if (err instanceof InvalidArgumentError) return refused(hardwareId, err);
         throw err;
       }
     });
-    const valid = checked.filter((r) => r.error === undefined).map((r) => r.hardwareId);
-    const revoked = valid.length > 0 ? await deleteClaims(this.pool, actor.tenantId, valid) : new Set<string>();
+    const valid = checked.filter((r) => !("error" in r)).map((r) => r.hardwareId);
+    const revoked = valid.length > 0 ? await this.store.claims.delete(actor.tenantId, valid) : new Set<string>();
     return checked.map((r) =>
-      r.error !== undefined || revoked.has(r.hardwareId) ? r : failure(r.hardwareId, "NOT_FOUND", `no claim key for hardware_id "${r.hardwareId}" in this tenant`),
+      "error" in r || revoked.has(r.hardwareId) ? r : refused(r.hardwareId, new NotFoundError(`no claim key for hardware_id "${r.hardwareId}" in this tenant`)),
     );
   }
 }
 
-function failure(hardwareId: string, code: string, message: string): ImportResult & RevokeResult {
-  return { hardwareId, error: { code, message } };
+/** The entry of `hardwareId`, refused alone by `error`. */
+function refused(hardwareId: string, error: DomainError): { readonly hardwareId: string; readonly error: DomainError } {
+  return { hardwareId, error };
 }
 
 /** A validated entry with its claim key, before it is stored. */

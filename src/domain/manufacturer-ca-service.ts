@@ -2,11 +2,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { ManufacturerCa_HardwareIdSource as HardwareIdSource } from "../../gen/deviceregistry/v1/manufacturer_ca_pb.js";
 import type { ManufacturerCaRepository } from "../db/manufacturer-ca-repository.js";
 import { checkCaCertificate, checkProofOfPossession } from "../pki/ca-certificate.js";
-import type { Actor } from "./device-service.js";
-import { etagOf } from "./device.js";
+import { etagOf, type Actor } from "./device.js";
 import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
 import type { ManufacturerCa, ManufacturerCaSettings } from "./manufacturer-ca.js";
 import { pageSize, type PageTokens } from "./page-token.js";
+import { maskedFields, retryLostUpdates, withMasked } from "./update-mask.js";
 import * as v from "./validate.js";
 
 /** update_mask paths of UpdateManufacturerCa, by proto field name. */
@@ -18,10 +18,7 @@ const updatable: Record<string, keyof ManufacturerCaSettings> = {
   tags: "tags",
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const sources = Object.values(HardwareIdSource).filter((s) => typeof s === "number");
-// Updates that lose a race without an etag are retried this many times.
-const UPDATE_ATTEMPTS = 5;
 
 /** Tenant-scoped manufacturer CAs, registered with proof that the caller holds the CA's key. */
 export class ManufacturerCaService {
@@ -73,30 +70,20 @@ export class ManufacturerCaService {
     const position = pageToken === "" ? undefined : this.pageTokens.decode(actor.tenantId, "manufacturer-cas", pageToken);
     const after = position && { createdAt: new Date(position["createdAt"] ?? ""), caId: position["caId"] ?? "" };
     const rows = await this.cas.list(actor.tenantId, after, size + 1);
-    const cas = rows.slice(0, size);
-    const last = cas[cas.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "manufacturer-cas", { createdAt: last.createdAt.toISOString(), caId: last.caId }) : "";
-    return { cas, next };
+    const page = this.pageTokens.page(actor.tenantId, "manufacturer-cas", rows, size, (last) => ({ createdAt: last.createdAt.toISOString(), caId: last.caId }));
+    return { cas: page.items, next: page.next };
   }
 
   /** Changes the settings named in `mask`; with an etag, only if it is still current. */
   async update(actor: Actor, caId: string, settings: ManufacturerCaSettings, mask: readonly string[], etag: string): Promise<ManufacturerCa> {
-    if (mask.length === 0) throw new InvalidArgumentError("update_mask", "must name at least one field");
-    const keys = mask.map((path) => {
-      const key = updatable[path];
-      if (!key) throw new InvalidArgumentError("update_mask", `field "${path}" cannot be updated`);
-      return key;
-    });
+    const keys = maskedFields(mask, updatable);
     const changes = validateSettings(settings);
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async () => {
       const current = await this.get(actor, caId);
       if (etag !== "" && etag !== etagOf(current)) throw new EtagMismatchError(`etag ${etag} is not current`);
-      const next: ManufacturerCa = { ...current, updatedAt: this.now() };
-      for (const key of keys) Object.assign(next, { [key]: changes[key] });
-      const stored = await this.cas.update(next, current.version);
-      if (stored) return stored;
-      if (etag !== "" || attempt === UPDATE_ATTEMPTS) throw new EtagMismatchError(`CA "${caId}" was changed concurrently`);
-    }
+      return this.cas.update(withMasked(current, keys, changes, this.now()), current.version);
+    };
+    return retryLostUpdates(etag, attempt, () => new EtagMismatchError(`CA "${caId}" was changed concurrently`));
   }
 
   /** Deletes the CA; the certificates of the devices registered through it stop authenticating. */
@@ -116,7 +103,7 @@ function validateSettings(settings: ManufacturerCaSettings): ManufacturerCaSetti
 }
 
 function validCaId(field: string, caId: string): string {
-  if (!UUID.test(caId)) throw new InvalidArgumentError(field, "must be a ca_id (UUID)");
+  if (!v.isUuid(caId)) throw new InvalidArgumentError(field, "must be a ca_id (UUID)");
   return caId.toLowerCase();
 }
 

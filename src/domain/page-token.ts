@@ -34,6 +34,16 @@ export class PageTokens {
     return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString("base64url");
   }
 
+  /**
+   * One page of the tenant's `list`, from `rows` read with one more than `size`: the first `size`
+   * rows and the token of the page after them ("" when this is the last page).
+   */
+  page<T>(tenantId: string, list: string, rows: readonly T[], size: number, positionOf: (last: T) => Record<string, string>, filters = ""): { items: T[]; next: string } {
+    const items = rows.slice(0, size);
+    const last = items[items.length - 1];
+    return { items, next: rows.length > size && last !== undefined ? this.encode(tenantId, list, positionOf(last), filters) : "" };
+  }
+
   /** The position in a token made by encode for the same tenant, list and filters, or INVALID_ARGUMENT. */
   decode(tenantId: string, list: string, token: string, filters = ""): Record<string, string> {
     const { [FILTERS]: issuedFor, ...position } = this.open(tenantId, list, token);

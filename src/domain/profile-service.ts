@@ -1,9 +1,9 @@
 import { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
 import type { ProfileRepository } from "../db/profile-repository.js";
-import type { Actor } from "./device-service.js";
-import { isCurrentEtag, type DeviceProfile } from "./device.js";
-import { AlreadyExistsError, EtagMismatchError, InvalidArgumentError, NotFoundError } from "./errors.js";
+import { isCurrentEtag, type Actor, type DeviceProfile } from "./device.js";
+import { AlreadyExistsError, EtagMismatchError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
+import { maskedFields, retryLostUpdates, withMasked } from "./update-mask.js";
 import * as v from "./validate.js";
 
 /** The fields of a profile a caller may set. */
@@ -23,9 +23,6 @@ const updatable: Record<string, keyof ProfileFields> = {
   config: "config",
   credential_type: "credentialType",
 };
-
-// Updates that lose a race without an etag are retried this many times.
-const UPDATE_ATTEMPTS = 5;
 
 /** Tenant-scoped device profiles. */
 export class ProfileService {
@@ -64,30 +61,20 @@ export class ProfileService {
     const size = pageSize(requestedSize);
     const after = pageToken === "" ? "" : this.pageTokens.decode(actor.tenantId, "profiles", pageToken).after;
     const rows = await this.profiles.list(actor.tenantId, after, size + 1);
-    const profiles = rows.slice(0, size);
-    const last = profiles[profiles.length - 1];
-    const next = rows.length > size && last ? this.pageTokens.encode(actor.tenantId, "profiles", { after: last.profileId }) : "";
-    return { profiles, next };
+    const page = this.pageTokens.page(actor.tenantId, "profiles", rows, size, (last) => ({ after: last.profileId }));
+    return { profiles: page.items, next: page.next };
   }
 
   /** Changes the fields named in `mask`; with an etag, only if it is still current. */
   async update(actor: Actor, profileId: string, fields: ProfileFields, mask: readonly string[], etag: string): Promise<DeviceProfile> {
-    if (mask.length === 0) throw new InvalidArgumentError("update_mask", "must name at least one field");
-    const keys = mask.map((path) => {
-      const key = updatable[path];
-      if (!key) throw new InvalidArgumentError("update_mask", `field "${path}" cannot be updated`);
-      return key;
-    });
+    const keys = maskedFields(mask, updatable);
     const changes = validateFields(fields);
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async () => {
       const current = await this.get(actor, profileId);
       if (etag !== "" && !isCurrentEtag(etag, current)) throw new EtagMismatchError(`etag ${etag} is not current`);
-      const next: DeviceProfile = { ...current, updatedAt: this.now() };
-      for (const key of keys) Object.assign(next, { [key]: changes[key] });
-      const stored = await this.profiles.update(next, current.version);
-      if (stored) return stored;
-      if (etag !== "" || attempt === UPDATE_ATTEMPTS) throw new EtagMismatchError(`profile "${profileId}" was changed concurrently`);
-    }
+      return this.profiles.update(withMasked(current, keys, changes, this.now()), current.version);
+    };
+    return retryLostUpdates(etag, attempt, () => new EtagMismatchError(`profile "${profileId}" was changed concurrently`));
   }
 
   /** Deletes a profile no device uses. */

@@ -1,6 +1,5 @@
 import { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
-import type { DeviceFilter } from "../db/device-repository.js";
-import type { DeviceSpec, DeviceStatus } from "./device.js";
+import type { DeviceFilter, DeviceFilterInput, DeviceSpec, DeviceStatus } from "./device.js";
 import { InvalidArgumentError } from "./errors.js";
 import * as v from "./validate.js";
 
@@ -36,16 +35,6 @@ export function deviceId(field: string, value: string): string {
   const id = v.optionalUuid(field, value);
   if (id === null) throw new InvalidArgumentError(field, "is required");
   return id;
-}
-
-/** The filters of ListDevices as the request gives them ("" = not set). */
-export interface DeviceFilterInput {
-  readonly group: string;
-  readonly tag: string;
-  readonly status: string;
-  readonly gatewayId: string;
-  readonly profileId: string;
-  readonly hardwareId: string;
 }
 
 /** Checks ListDevices filters; "" means no filter. */

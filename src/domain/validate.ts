@@ -48,10 +48,15 @@ export function hardwareId(field: string, value: string): string {
   return value;
 }
 
+/** Whether a value is a UUID string (any version, either case), the form of every id here. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}
+
 /** A device_id reference: empty (none) or a UUID. */
 export function optionalUuid(field: string, value: string): string | null {
   if (value === "") return null;
-  if (!UUID.test(value)) throw new InvalidArgumentError(field, "must be a device_id (UUID)");
+  if (!isUuid(value)) throw new InvalidArgumentError(field, "must be a device_id (UUID)");
   return value.toLowerCase();
 }
 

@@ -1,5 +1,6 @@
 import kafkajs, { type Producer } from "kafkajs";
 import type { Logger } from "pino";
+import { withTimeout } from "../with-timeout.js";
 import type { KafkaRecord } from "./cloud-event-record.js";
 import "./kafkajs-request-queue.js";
 
@@ -124,10 +125,6 @@ export class KafkaPublisher {
   }
 
   private bounded<T>(work: Promise<T>, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KafkaUnavailableError(`${what} timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(work, this.timeoutMs, () => new KafkaUnavailableError(`${what} timed out after ${this.timeoutMs} ms`));
   }
 }

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { RelayMetrics } from "../observability/metrics.js";
-import { deletePublished, markPublished, outboxBacklog, unpublishedEvents } from "../db/outbox-repository.js";
+import { OutboxRepository } from "../db/outbox-repository.js";
 import { toCloudEventRecord } from "./cloud-event-record.js";
 import type { KafkaRecord } from "./cloud-event-record.js";
 
@@ -37,6 +37,11 @@ export interface OutboxRelayOptions {
  */
 export type RelayState = "active" | "unavailable" | "standby";
 
+interface RelayConnection {
+  readonly client: pg.Client;
+  readonly outbox: OutboxRepository;
+}
+
 // Any constant works; it only has to be the same for every replica.
 const RELAY_LOCK_KEY = 7_405_112_002;
 
@@ -55,7 +60,8 @@ class SinkFailure extends Error {
  */
 export class OutboxRelay {
   private readonly o: Required<Omit<OutboxRelayOptions, "databaseUrl" | "sink" | "logger" | "metrics">>;
-  private client: pg.Client | undefined;
+  /** The relay's own connection, and the outbox over it. */
+  private connected: RelayConnection | undefined;
   private active = false;
   private sinkFailing = false;
   private stopping = false;
@@ -102,7 +108,7 @@ export class OutboxRelay {
     let failures = 0;
     while (!this.stopping) {
       try {
-        const client = await this.connection();
+        const { client, outbox } = await this.connection();
         if (!this.active) {
           this.active = await tryLock(client);
           if (!this.active) {
@@ -111,8 +117,8 @@ export class OutboxRelay {
           }
           log.info("outbox relay active");
         }
-        const published = await this.publishBatch(client);
-        await this.housekeeping(client);
+        const published = await this.publishBatch(outbox);
+        await this.housekeeping(outbox);
         if (failures > 0) log.info({ afterFailures: failures }, "outbox relay recovered");
         failures = 0;
         if (published < this.o.batchSize) await this.sleep(this.o.pollIntervalMs);
@@ -131,44 +137,48 @@ export class OutboxRelay {
   }
 
   /** Publishes the oldest unpublished rows; returns how many. */
-  private async publishBatch(client: pg.Client): Promise<number> {
-    const rows = await unpublishedEvents(client, this.o.batchSize);
+  private async publishBatch(outbox: OutboxRepository): Promise<number> {
+    const rows = await outbox.unpublished(this.o.batchSize);
     if (rows.length === 0) return 0;
     await this.options.sink.send(rows.map(toCloudEventRecord)).catch((err: unknown) => {
       throw new SinkFailure((err as Error).message, { cause: err });
     });
     this.sinkFailing = false;
     this.options.metrics?.published.inc(rows.length);
-    await markPublished(client, rows.map((r) => r.id));
+    await outbox.markPublished(rows.map((r) => r.id));
     return rows.length;
   }
 
-  private async housekeeping(client: pg.Client): Promise<void> {
+  private async housekeeping(outbox: OutboxRepository): Promise<void> {
     if (Date.now() - this.lastHousekeeping < this.o.housekeepingIntervalMs) return;
     this.lastHousekeeping = Date.now();
-    const deleted = await deletePublished(client, this.o.retentionMs, 10_000);
-    const backlog = await outboxBacklog(client);
+    const deleted = await outbox.deletePublished(this.o.retentionMs, 10_000);
+    const backlog = await outbox.backlog();
     this.options.logger.info({ ...backlog, deletedPublished: deleted }, "outbox backlog");
   }
 
   /** The relay's own connection: it holds the lock and listens for new rows. */
-  private async connection(): Promise<pg.Client> {
-    if (this.client) return this.client;
+  private async connection(): Promise<RelayConnection> {
+    if (this.connected) return this.connected;
     const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: "device-registry-relay" });
-    client.on("error", () => void this.dropConnection());
+    client.on("error", (err) => {
+      // Only the message: the error never carries the connection string.
+      this.options.logger.warn({ err: err.message }, "outbox relay connection lost");
+      void this.dropConnection();
+    });
     client.on("notification", () => {
       this.notified = true;
       this.wake?.();
     });
     await client.connect();
     await client.query("LISTEN outbox_inserted");
-    this.client = client;
-    return client;
+    this.connected = { client, outbox: new OutboxRepository(client) };
+    return this.connected;
   }
 
   private async dropConnection(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
+    const client = this.connected?.client;
+    this.connected = undefined;
     if (this.active) this.options.logger.info("outbox relay standing by");
     this.active = false;
     // Closing the session releases the advisory lock, so another replica can take over.

@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { pendingMigrations } from "../db/migrate.js";
 import type { OutboxRelay, RelayState } from "../events/outbox-relay.js";
+import { withTimeout } from "../with-timeout.js";
 import type { HealthState } from "./health-state.js";
 
 /** The body of /readyz; HTTP 200 when `status` is "ready", else 503. */
@@ -33,7 +34,7 @@ export function createReadiness({ pool, health, relay, logger }: ReadinessDeps):
     const notReady = health.shuttingDown ? "shutting_down" : "not_ready";
     let pending: string[];
     try {
-      pending = await withTimeout(pendingMigrations(pool), DATABASE_TIMEOUT_MS);
+      pending = await withTimeout(pendingMigrations(pool), DATABASE_TIMEOUT_MS, () => new Error(`no answer within ${DATABASE_TIMEOUT_MS} ms`));
     } catch (err) {
       // The cause goes to the log only: the probe is unauthenticated and must not reveal hosts.
       logger.warn({ err: (err as Error).message }, "readiness: database unreachable");
@@ -44,12 +45,4 @@ export function createReadiness({ pool, health, relay, logger }: ReadinessDeps):
     }
     return { status: health.shuttingDown ? notReady : "ready", database: "ok", migrations: "ok", kafka };
   };
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

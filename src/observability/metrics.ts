@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { outboxBacklog, type OutboxBacklog } from "../db/outbox-repository.js";
+import { OutboxRepository, type OutboxBacklog } from "../db/outbox-repository.js";
 
 /** RPC counts and latencies, labelled by service (full name), method and google.rpc.Code name. */
 export interface RpcMetrics {
@@ -44,7 +44,7 @@ export function createMetrics(pool: pg.Pool): Metrics {
   // One query per scrape feeds both outbox gauges, which the registry collects concurrently.
   let pending: Promise<OutboxBacklog | undefined> | undefined;
   const backlog = () =>
-    (pending ??= outboxBacklog(pool)
+    (pending ??= new OutboxRepository(pool).backlog()
       .catch(() => undefined)
       .finally(() => (pending = undefined)));
   // NaN, not a stale or zero value, when the database cannot be read.

@@ -1,11 +1,9 @@
 import type http from "node:http";
-import type http2 from "node:http2";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
+import type { NodeRequest, NodeResponse } from "../node-http.js";
 import { requestIdOf, runInRequest, type RequestContext } from "./request-context.js";
 
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 type NodeHandler = (req: NodeRequest, res: NodeResponse) => void;
 
 /** What the request line says of an HTTP exchange, read when it has closed. */

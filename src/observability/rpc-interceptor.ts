@@ -1,6 +1,6 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { callerKey } from "../auth/caller.js";
-import { errorCodeName } from "../rest/rest-error.js";
+import { errorCodeName } from "../convert/error-code.js";
 import type { RpcMetrics } from "./metrics.js";
 import { currentRequest } from "./request-context.js";
 

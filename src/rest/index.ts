@@ -9,6 +9,6 @@ export { readHttpBindings } from "./http-rule.js";
 export type { HttpBinding } from "./http-rule.js";
 export { parsePathTemplate } from "./path-template.js";
 export type { PathTemplate, TemplateSegment, TemplateVariable } from "./path-template.js";
-export { errorCodeName, httpStatusForCode } from "./rest-error.js";
+export { httpStatusForCode } from "./rest-error.js";
 export type { RestErrorBody } from "./rest-error.js";
 export type { RestHttpRequest, RestHttpResponse } from "./http-exchange.js";

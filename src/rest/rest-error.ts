@@ -4,27 +4,8 @@
  * rawMessage, without Connect's "[not_found] " prefix). Error metadata is returned as headers.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { errorCodeName } from "../convert/error-code.js";
 import { returnedResponseHeaders } from "./forward-headers.js";
-
-/** google.rpc.Code names by Connect code (note the gRPC spelling "CANCELLED"). */
-const CODE_NAMES: Readonly<Record<Code, string>> = {
-  [Code.Canceled]: "CANCELLED",
-  [Code.Unknown]: "UNKNOWN",
-  [Code.InvalidArgument]: "INVALID_ARGUMENT",
-  [Code.DeadlineExceeded]: "DEADLINE_EXCEEDED",
-  [Code.NotFound]: "NOT_FOUND",
-  [Code.AlreadyExists]: "ALREADY_EXISTS",
-  [Code.PermissionDenied]: "PERMISSION_DENIED",
-  [Code.ResourceExhausted]: "RESOURCE_EXHAUSTED",
-  [Code.FailedPrecondition]: "FAILED_PRECONDITION",
-  [Code.Aborted]: "ABORTED",
-  [Code.OutOfRange]: "OUT_OF_RANGE",
-  [Code.Unimplemented]: "UNIMPLEMENTED",
-  [Code.Internal]: "INTERNAL",
-  [Code.Unavailable]: "UNAVAILABLE",
-  [Code.DataLoss]: "DATA_LOSS",
-  [Code.Unauthenticated]: "UNAUTHENTICATED",
-};
 
 /** HTTP status by Connect code, as in google/rpc/code.proto and grpc-gateway. */
 const HTTP_STATUS: Readonly<Record<Code, number>> = {
@@ -64,11 +45,6 @@ export interface RestErrorResponse {
   readonly body: RestErrorBody;
   /** Headers from the error metadata (e.g. retry-after). */
   readonly headers: Headers;
-}
-
-/** The google.rpc.Code name of a Connect code. */
-export function errorCodeName(code: Code): string {
-  return CODE_NAMES[code] ?? "UNKNOWN";
 }
 
 /** The HTTP status of a Connect code. */

@@ -3,6 +3,7 @@ import net from "node:net";
 import type http from "node:http";
 import type http2 from "node:http2";
 import { withConnection } from "./peer-certificate.js";
+import { isTrustedProxy, normalizedAddress } from "./proxy-address.js";
 
 /** Context key of the TCP peer of a network call; unset for the REST layer's calls. */
 const peerAddressKey = createContextKey<string | undefined>(undefined, { description: "peer address" });
@@ -25,27 +26,12 @@ export function peerSocketValues(socket: net.Socket | undefined): ContextValues 
  * that is the peer, and x-forwarded-for (the client's word) is never believed.
  */
 export function clientAddressOf(context: HandlerContext, trustedProxies: net.BlockList): string {
-  const forwarded = (context.requestHeader.get("x-forwarded-for") ?? "").split(",").map((entry) => normalized(entry.trim())).filter(Boolean);
+  const forwarded = (context.requestHeader.get("x-forwarded-for") ?? "").split(",").map((entry) => normalizedAddress(entry.trim())).filter(Boolean);
   const peer = context.values.get(peerAddressKey);
-  const chain = peer === undefined ? forwarded : [...forwarded, normalized(peer)];
+  const chain = peer === undefined ? forwarded : [...forwarded, normalizedAddress(peer)];
   let at = chain.length - 1;
-  while (at > 0 && isTrusted(chain[at]!, trustedProxies)) at--;
+  while (at > 0 && isTrustedProxy(chain[at]!, trustedProxies)) at--;
   return chain[at] ?? "unknown";
-}
-
-/** One client over IPv4 and IPv6 sockets appears as 127.0.0.1 and ::ffff:127.0.0.1: count it once. */
-function normalized(address: string): string {
-  return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
-}
-
-/** Whether a TCP peer's address is one of `trustedProxies`. */
-export function isTrustedProxy(address: string, trustedProxies: net.BlockList): boolean {
-  return isTrusted(normalized(address), trustedProxies);
-}
-
-function isTrusted(address: string, trustedProxies: net.BlockList): boolean {
-  const family = net.isIP(address);
-  return family !== 0 && trustedProxies.check(address, family === 4 ? "ipv4" : "ipv6");
 }
 
 /** A BlockList of IP addresses and CIDR ranges ("10.0.0.0/8", "fd00::/8", "192.0.2.7"); throws on a bad entry. */

@@ -1,8 +1,8 @@
 import { createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type net from "node:net";
 import type tls from "node:tls";
-import { isTrustedProxy } from "./client-address.js";
 import { forwardedClientCertificate } from "./forwarded-client-cert.js";
+import { isTrustedProxy } from "./proxy-address.js";
 
 /** The connection a call arrived on: the TCP peer's address and, on TLS, its socket. */
 interface Connection {

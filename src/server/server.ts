@@ -9,6 +9,7 @@ import type { Registry } from "prom-client";
 import type { HttpTimeouts } from "../config.js";
 import { createRequestLog, withRequestLog } from "../observability/request-log.js";
 import type { ReadinessReport } from "../health/readiness.js";
+import type { NodeRequest, NodeResponse } from "../node-http.js";
 import { createRestHandler } from "../rest/index.js";
 import { peerContextValues } from "./client-address.js";
 import { withConnection } from "./peer-certificate.js";
@@ -174,9 +175,6 @@ export function createServer(options: ServerOptions): Server {
       }),
   };
 }
-
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 /** Liveness: the process serves HTTP. */
 function alive(res: NodeResponse): void {

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type net from "node:net";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
-import type { ClaimRateLimiter } from "../db/claim-rate-limiter.js";
+import { entryErrorToMessage } from "../convert/error-code.js";
 import type { ChildService } from "../domain/child-service.js";
 import type { ClaimService } from "../domain/claim-service.js";
 import type { DeviceAuthenticator } from "../domain/device-authenticator.js";
@@ -13,7 +13,6 @@ import { apiKeyOf } from "./device-credential.js";
 /** What the device-facing calls use. */
 export interface ProvisioningDeps {
   readonly claims: ClaimService;
-  readonly claimLimiter: ClaimRateLimiter;
   /** Proxies whose x-forwarded-for names the client address the claim limits count. */
   readonly trustedProxies: net.BlockList;
   readonly children: ChildService;
@@ -25,9 +24,7 @@ export interface ProvisioningDeps {
 export function createDeviceProvisioningService(deps: ProvisioningDeps): ServiceImpl<typeof DeviceProvisioningService> {
   return {
     async claimDevice(req, context) {
-      // Counted before the key is looked at, so guessing keys costs attempts whatever the answer.
-      await deps.claimLimiter.consume(clientAddressOf(context, deps.trustedProxies), req.claimKey);
-      const { device, credential } = await deps.claims.claim(req);
+      const { device, credential } = await deps.claims.claim(req, clientAddressOf(context, deps.trustedProxies));
       return {
         deviceId: device.deviceId,
         ...credential,
@@ -39,7 +36,7 @@ export function createDeviceProvisioningService(deps: ProvisioningDeps): Service
     async registerChildDevices(req, context) {
       const gateway = await deps.authenticator.authenticate(req.parentDeviceId, apiKeyOf(context));
       const results = await deps.children.register(gateway, req.children);
-      return { results: results.map((r) => ("error" in r ? { hardwareId: r.hardwareId, error: r.error } : r)) };
+      return { results: results.map((r) => ("error" in r ? { hardwareId: r.hardwareId, error: entryErrorToMessage(r.error) } : r)) };
     },
     async getDeviceConfig(req, context) {
       const identity = await deps.authenticator.authenticate(req.deviceId, apiKeyOf(context));

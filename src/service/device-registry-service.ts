@@ -2,9 +2,11 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { callerOf } from "../auth/caller.js";
 import { claimStateFilter, claimToMessage } from "../convert/claim.js";
-import { deviceMessageToChanges, deviceToMessage, emptyDevice, listRequestToFilter, registerRequestToSpec } from "../convert/device.js";
+import { deviceMessageToChanges, deviceToMessage, emptyDevice, listRequestToFilter, deviceSpecOf } from "../convert/device.js";
+import { entryErrorToMessage } from "../convert/error-code.js";
 import { emptyProfile, profileMessageToFields, profileToMessage } from "../convert/profile.js";
-import type { Actor, DeviceService } from "../domain/device-service.js";
+import type { Actor } from "../domain/device.js";
+import type { DeviceService } from "../domain/device-service.js";
 import type { ImportService } from "../domain/import-service.js";
 import type { ProfileService } from "../domain/profile-service.js";
 import { importEntryFromMessage, importResultToMessage } from "../convert/import.js";
@@ -26,7 +28,7 @@ export function actorOf(context: HandlerContext): Actor {
 export function createDeviceRegistryService({ devices, imports, profiles }: DeviceRegistryDeps): ServiceImpl<typeof DeviceRegistryService> {
   return {
     async registerDevice(req, context) {
-      const { device, credential } = await devices.register(actorOf(context), registerRequestToSpec(req), req.csr);
+      const { device, credential } = await devices.register(actorOf(context), deviceSpecOf(req), req.csr);
       return deviceToMessage(device, credential);
     },
     async getDevice(req, context) {
@@ -58,7 +60,8 @@ export function createDeviceRegistryService({ devices, imports, profiles }: Devi
       return { claims: page.claims.map(claimToMessage), nextPageToken: page.next };
     },
     async revokeClaimKeys(req, context) {
-      return { results: await imports.revoke(actorOf(context), req.hardwareIds) };
+      const results = await imports.revoke(actorOf(context), req.hardwareIds);
+      return { results: results.map((r) => ("error" in r ? { hardwareId: r.hardwareId, error: entryErrorToMessage(r.error) } : { hardwareId: r.hardwareId })) };
     },
     async createDeviceProfile(req, context) {
       const message = req.profile;

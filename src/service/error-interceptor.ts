@@ -1,30 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import {
-  AbortedError,
-  AlreadyExistsError,
-  DomainError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  RateLimitedError,
-  UnauthenticatedError,
-  UnavailableError,
-} from "../domain/errors.js";
-
-/** The one place domain errors become RPC codes. */
-function codeOf(err: DomainError): Code {
-  if (err instanceof NotFoundError) return Code.NotFound;
-  if (err instanceof AlreadyExistsError) return Code.AlreadyExists;
-  if (err instanceof InvalidArgumentError) return Code.InvalidArgument;
-  if (err instanceof FailedPreconditionError) return Code.FailedPrecondition;
-  if (err instanceof AbortedError) return Code.Aborted;
-  if (err instanceof PermissionDeniedError) return Code.PermissionDenied;
-  if (err instanceof RateLimitedError) return Code.ResourceExhausted;
-  if (err instanceof UnauthenticatedError) return Code.Unauthenticated;
-  if (err instanceof UnavailableError) return Code.Unavailable;
-  return Code.Internal;
-}
+import { codeOf } from "../convert/error-code.js";
+import { DomainError, RateLimitedError, UnavailableError } from "../domain/errors.js";
 
 /**
  * Turns domain errors into ConnectErrors with their message, and anything unexpected into

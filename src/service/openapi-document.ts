@@ -13,6 +13,7 @@ import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_regist
 import { docs as manufacturerCaDocs } from "../../gen/deviceregistry/v1/manufacturer_ca_docs.js";
 import { docs as manufacturerCaServiceDocs } from "../../gen/deviceregistry/v1/manufacturer_ca_service_docs.js";
 import { accessPolicy, procedureOf } from "../auth/policy.js";
+import { hardwareIdTaken, notAuthorized } from "../domain/errors.js";
 import { createOpenApiDocument, type OperationExamples } from "../rest/openapi.js";
 
 // A device claims itself with the claim key in the body, or registers itself with its factory
@@ -20,7 +21,7 @@ import { createOpenApiDocument, type OperationExamples } from "../rest/openapi.j
 const claimDevice = procedureOf(DeviceProvisioningService.method.claimDevice);
 const registerByCertificate = procedureOf(CertificateRegistrationService.method.registerDeviceByCertificate);
 
-const NOT_AUTHORIZED = { code: "UNAUTHENTICATED", message: "Not authorized" };
+const NOT_AUTHORIZED = { code: "UNAUTHENTICATED", message: notAuthorized().message };
 
 // The manual-registration document's own request, answer and refusal.
 const MANUAL_REGISTRATION = {
@@ -44,7 +45,7 @@ const EXAMPLES: ReadonlyMap<string, OperationExamples> = new Map([
         api_key: "sk_live_Zr8K2mQx...redacted...",
         created_at: "2026-05-29T10:15:00Z",
       },
-      errors: { "409": { code: "ALREADY_EXISTS", message: 'device with hardware_id "HW-LAB-0001" already exists in this tenant' } },
+      errors: { "409": { code: "ALREADY_EXISTS", message: hardwareIdTaken("HW-LAB-0001").message } },
     },
   ],
   [procedureOf(DeviceAuthService.method.authenticateDevice), { errors: { "401": NOT_AUTHORIZED } }],

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { pino } from "pino";
 import { migrate } from "../../src/db/migrate.js";
 import { createPool } from "../../src/db/pool.js";
 
@@ -31,7 +32,7 @@ export async function createTestDatabase({ migrated = true, serverUrl = adminUrl
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const pool = createPool(url.toString(), 20);
+  const pool = createPool(url.toString(), 20, pino({ level: "silent" }));
   if (migrated) await migrate(pool);
   return {
     url: url.toString(),

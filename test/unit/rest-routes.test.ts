@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RestTestService } from "../../gen/resttest/v1/rest_test_pb.js";
-import { listRestRoutes, readHttpBindings, errorCodeName, httpStatusForCode } from "../../src/rest/index.js";
+import { errorCodeName } from "../../src/convert/error-code.js";
+import { listRestRoutes, readHttpBindings, httpStatusForCode } from "../../src/rest/index.js";
 import { bodyTooLarge } from "../../src/rest/request-body.js";
 import { toRestError, withHttpStatus } from "../../src/rest/rest-error.js";
 import { compileRoutes, findRoute } from "../../src/rest/route-table.js";
