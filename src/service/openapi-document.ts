@@ -13,7 +13,7 @@ import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_regist
 import { docs as manufacturerCaDocs } from "../../gen/deviceregistry/v1/manufacturer_ca_docs.js";
 import { docs as manufacturerCaServiceDocs } from "../../gen/deviceregistry/v1/manufacturer_ca_service_docs.js";
 import { accessPolicy, procedureOf } from "../auth/policy.js";
-import { createOpenApiDocument, type OperationExamples } from "../rest/openapi.js";
+import { createOpenApiDocument, type OperationExamples } from "../rest/index.js";
 
 // A device claims itself with the claim key in the body, or registers itself with its factory
 // certificate in the TLS handshake; its later calls present its api_key.
