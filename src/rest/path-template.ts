@@ -26,13 +26,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /** One segment of a parsed template: a literal, `*` (one segment) or `**` (any number). */
-export type TemplateSegment =
+type TemplateSegment =
   | { readonly kind: "literal"; readonly value: string }
   | { readonly kind: "wildcard" }
   | { readonly kind: "deep-wildcard" };
 
 /** A variable of a template: the field path it binds and the template segments it spans. */
-export interface TemplateVariable {
+interface TemplateVariable {
   /** Proto field names from the request message down, e.g. ["book", "shelf", "id"]. */
   readonly fieldPath: readonly string[];
   /** Index of the first template segment of the variable. */

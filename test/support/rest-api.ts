@@ -8,7 +8,7 @@ export interface RestReply {
 }
 
 /** A REST answer with its response headers. */
-export interface RestExchange extends RestReply {
+interface RestExchange extends RestReply {
   readonly headers: Headers;
 }
 
