@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -6,6 +8,8 @@ const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../d
 
 /** The line a service process logs once it listens and handles signals: `{"port":…,"msg":READY}`. */
 const READY = "device registry listening";
+// The service logs READY at info; above that level it is ready once /healthz answers.
+const LOGS_READY = new Set(["trace", "debug", "info"]);
 
 // The last lines of a process are kept, enough for any test and for a bench's long run.
 const KEPT_LINES = 10_000;
@@ -28,7 +32,7 @@ export interface ServiceProcessOptions {
   readonly mainJs?: string;
   readonly nodeArgs?: readonly string[];
   readonly cwd?: string;
-  /** Longest wait for READY before the process is killed (default 60 s). */
+  /** Longest wait for it to listen before the process is killed (default 60 s). */
   readonly readyTimeoutMs?: number;
 }
 
@@ -36,12 +40,15 @@ const live = new Set<ChildProcess>();
 process.once("exit", () => live.forEach((child) => child.kill("SIGKILL")));
 
 /**
- * Starts the service with `env` (plus PATH, LOG_LEVEL info, HOST 127.0.0.1 and PORT 0) and resolves
- * once it listens. No process outlives the one that started it.
+ * Starts the service with `env` (plus PATH, LOG_LEVEL info and HOST 127.0.0.1) on a free port and
+ * resolves once it listens. No process outlives the one that started it.
  */
 export async function startServiceProcess(env: Readonly<Record<string, string>>, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
+  const logsReady = LOGS_READY.has(env["LOG_LEVEL"] ?? "info");
+  // PORT 0 lets the service choose, and READY says which; a quieter one gets a port chosen here.
+  const chosenPort = logsReady ? 0 : await freePort();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.mainJs ?? MAIN], {
-    env: { PATH: process.env["PATH"] ?? "", LOG_LEVEL: "info", ...env, HOST: "127.0.0.1", PORT: "0" },
+    env: { PATH: process.env["PATH"] ?? "", LOG_LEVEL: "info", ...env, HOST: "127.0.0.1", PORT: String(chosenPort) },
     stdio: ["ignore", "pipe", "pipe"],
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
@@ -55,20 +62,25 @@ export async function startServiceProcess(env: Readonly<Record<string, string>>,
     await exited;
     clearTimeout(timer);
   };
+  let gone = false;
+  void exited.then(() => (gone = true));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`service not listening within ${options.readyTimeoutMs ?? 60_000} ms:\n${logs.join("\n")}`));
       void kill("SIGKILL");
     }, options.readyTimeoutMs ?? 60_000);
+    const listening = (port: number) => {
+      clearTimeout(timer);
+      resolve(port);
+    };
     void exited.then(() => reject(new Error(`service exited before listening:\n${logs.join("\n")}`)));
     eachLine(child.stderr!, (line) => keep(logs, line));
     eachLine(child.stdout!, (line) => {
       keep(logs, line);
       const ready = readyPort(line);
-      if (ready === undefined) return;
-      clearTimeout(timer);
-      resolve(ready);
+      if (ready !== undefined) listening(ready);
     });
+    if (!logsReady) void untilHealthy(chosenPort, () => gone).then((healthy) => healthy && listening(chosenPort));
   });
   return { port, baseUrl: `http://127.0.0.1:${port}`, pid: child.pid!, child, logs, kill };
 }
@@ -101,4 +113,35 @@ function readyPort(line: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Polls /healthz until it answers 200 (true) or `stopped` holds (false). */
+async function untilHealthy(port: number, stopped: () => boolean): Promise<boolean> {
+  while (!stopped()) {
+    if (await healthy(port)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: "127.0.0.1", port, path: "/healthz", agent: false, timeout: 1_000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode === 200));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+  });
+}
+
+/** A loopback port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
