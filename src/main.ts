@@ -9,12 +9,12 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./database.js";
 import { migrate } from "./db/migrate.js";
 import { UnavailableError } from "./domain/errors.js";
-import { KafkaPublisher } from "./events/kafka-publisher.js";
-import { OutboxRelay } from "./events/outbox-relay.js";
+import type { OutboxRelay } from "./events/outbox-relay.js";
 import { loadOrCreateDevCa } from "./pki/dev-ca.js";
 import { IssuingCa, type IssuingCaPem } from "./pki/issuing-ca.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics, type RelayMetrics } from "./observability/metrics.js";
+import { startKafkaRelay } from "./relay.js";
 
 /** Reads the configuration once, wires the service, listens, and shuts down on SIGTERM/SIGINT. */
 async function main(config: Config): Promise<void> {
@@ -94,15 +94,13 @@ function startRelay(config: Config, databaseUrl: string, logger: Logger, metrics
     logger.warn("KAFKA_BROKERS not set: events wait in the outbox table until a relay publishes them");
     return undefined;
   }
-  const sink = new KafkaPublisher({
-    brokers: config.kafkaBrokers,
-    topic: config.kafkaTopic,
-    partitions: config.kafkaTopicPartitions,
-    replicationFactor: config.kafkaReplicationFactor,
+  const relay = startKafkaRelay({
+    kafka: { brokers: config.kafkaBrokers, topic: config.kafkaTopic, partitions: config.kafkaTopicPartitions, replicationFactor: config.kafkaReplicationFactor },
+    databaseUrl,
     logger,
+    metrics,
+    retentionMs: config.outboxRetentionMs,
   });
-  const relay = new OutboxRelay({ databaseUrl, sink, logger, metrics, retentionMs: config.outboxRetentionMs });
-  relay.start();
   logger.info({ brokers: config.kafkaBrokers, topic: config.kafkaTopic }, "relaying events to Kafka");
   return relay;
 }

@@ -14,9 +14,9 @@ import type { FlattenedJWSInput, JSONWebKeySet, JWKSCacheInput, JWSHeaderParamet
 export type KeySet = JWTVerifyGetKey & { readonly validUntil?: () => number };
 
 /** How long after a JWKS file changed its removed keys may still be used (the file is re-checked this often). */
-export const JWKS_FILE_RECHECK_MS = 5_000;
+const JWKS_FILE_RECHECK_MS = 5_000;
 /** How long after a JWKS URL changed its removed keys may still be used (the set is refetched at this age). */
-export const JWKS_URL_MAX_AGE_MS = 60_000;
+const JWKS_URL_MAX_AGE_MS = 60_000;
 
 /** Tuning of {@link createKeySet}; the defaults suit production. */
 export interface KeySetOptions {

@@ -14,7 +14,7 @@ import type { Caller, Role } from "./caller.js";
  * One way to be allowed: a role, and optionally a permission the caller must also hold. A grant
  * `acrossTenants` reaches resources of every tenant; any other reaches only the token's tenant.
  */
-export interface Grant {
+interface Grant {
   readonly role: Role;
   readonly permission?: string;
   readonly acrossTenants?: true;
@@ -128,11 +128,6 @@ export function createPolicy(rows: readonly PolicyRow[]): Policy {
 
 /** The service's policy, built from {@link accessPolicyRows}. */
 export const accessPolicy: Policy = createPolicy(accessPolicyRows);
-
-/** Throws PermissionDenied unless `caller` may call `method` under {@link accessPolicy}. */
-export function authorize(caller: Caller, method: DescMethod): void {
-  accessPolicy.authorize(caller, method);
-}
 
 /** The gRPC procedure path of a method, e.g. "/deviceregistry.v1.DeviceRegistryService/RegisterDevice". */
 export function procedureOf(method: DescMethod): string {

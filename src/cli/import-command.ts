@@ -12,7 +12,7 @@ import { integerOption, stringOption, UsageError, type Command } from "./cli-com
 import { IMPORT_COLUMNS, readImportCsv, type CsvRow } from "./import-csv.js";
 
 /** Exit code when the whole file was processed but some rows failed (their errors are in the output). */
-export const SOME_ROWS_FAILED = 3;
+const SOME_ROWS_FAILED = 3;
 
 type OutputRecord = { hardware_id: string; claim_key: string; error_code: string; error_message: string };
 

@@ -6,7 +6,6 @@ export const PgError = {
   foreignKeyViolation: "23503",
   /** An ON DELETE RESTRICT foreign key refused the delete. */
   restrictViolation: "23001",
-  invalidTextRepresentation: "22P02",
   serializationFailure: "40001",
   deadlockDetected: "40P01",
 } as const;

@@ -9,7 +9,7 @@ import { AlreadyExistsError, hardwareIdTaken, InvalidArgumentError, PermissionDe
 import * as v from "./validate.js";
 
 /** Most children one call registers. */
-export const CHILDREN_MAX = 100;
+const CHILDREN_MAX = 100;
 
 /** A child as its gateway describes it. */
 export interface ChildSpec {

@@ -3,7 +3,7 @@ import type { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/dev
 /** A JSON object, as stored for desired-state config. */
 export type JsonObject = { [key: string]: JsonValue };
 /** Any JSON value. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 
 /** Lifecycle state of a device. */
 export type DeviceStatus = "registered" | "disabled";
@@ -38,7 +38,7 @@ export interface Device extends DeviceSpec {
 }
 
 /** The hub of a device, as stored with it. */
-export interface DeviceHub {
+interface DeviceHub {
   id: string;
   hubUrl: string;
   hubUrlStaticCert: string;

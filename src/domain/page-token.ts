@@ -2,8 +2,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 import { InvalidArgumentError } from "./errors.js";
 
 /** Default and largest page sizes of List methods (AIP-158). */
-export const PAGE_SIZE_DEFAULT = 50;
-export const PAGE_SIZE_MAX = 1000;
+const PAGE_SIZE_DEFAULT = 50;
+const PAGE_SIZE_MAX = 1000;
 
 /** The page size to use: 0 means the default, larger than the maximum is capped, negative is refused. */
 export function pageSize(requested: number): number {

@@ -19,7 +19,7 @@ export interface KafkaPublisherOptions {
 }
 
 /** Kafka did not take the records; the caller retries later. */
-export class KafkaUnavailableError extends Error {
+class KafkaUnavailableError extends Error {
   override name = "KafkaUnavailableError";
 }
 

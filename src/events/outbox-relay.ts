@@ -6,7 +6,7 @@ import { toCloudEventRecord } from "./cloud-event-record.js";
 import type { KafkaRecord } from "./cloud-event-record.js";
 
 /** Publishes records in order, or throws. */
-export interface RecordSink {
+interface RecordSink {
   send(records: readonly KafkaRecord[]): Promise<void>;
   close(): Promise<void>;
 }

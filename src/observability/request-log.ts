@@ -7,7 +7,7 @@ import { requestIdOf, runInRequest, type RequestContext } from "./request-contex
 type NodeHandler = (req: NodeRequest, res: NodeResponse) => void;
 
 /** What the request line says of an HTTP exchange, read when it has closed. */
-export interface ExchangeOutcome {
+interface ExchangeOutcome {
   readonly httpMethod: string | undefined;
   /** The request target; the line keeps its path, without the query string. */
   readonly url: string | undefined;

@@ -17,7 +17,7 @@ export interface CaCertificate {
 }
 
 /** A PEM certificate, or InvalidArgumentError naming `field`. */
-export function parsePemCertificate(field: string, pem: string): X509Certificate {
+function parsePemCertificate(field: string, pem: string): X509Certificate {
   const text = pem.trim();
   if (text.length > MAX_PEM_CHARS) throw new InvalidArgumentError(field, `must be at most ${MAX_PEM_CHARS} characters`);
   try {

@@ -33,7 +33,7 @@ const BACKDATE_MS = 5 * 60_000;
 const DEVICE_KEY = { name: "ECDSA", namedCurve: "P-256" } as const;
 
 /** The URI SAN that binds a device certificate to its tenant and device. */
-export function deviceUri({ tenantId, deviceId }: CertificateSubject): string {
+function deviceUri({ tenantId, deviceId }: CertificateSubject): string {
   return `urn:device-registry:tenant:${tenantId}:device:${deviceId}`;
 }
 
@@ -83,11 +83,6 @@ export class IssuingCa {
     const algorithm = signingAlgorithm(keyObject);
     const key = keyObject.toCryptoKey(algorithm.importParams, false, ["sign"]);
     return new IssuingCa(new x509.X509Certificate(pem.certPem), key, algorithm, validityMs, crlUrl);
-  }
-
-  /** The CA certificate (PEM) that hubs trust to verify device certificates. */
-  get certificatePem(): string {
-    return this.certificate.toString("pem");
   }
 
   /**

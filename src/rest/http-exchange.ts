@@ -2,7 +2,7 @@
  * The HTTP side of a REST exchange, for node:http and the node:http2 compatibility API alike:
  * the request's method, path, query and headers, and writing JSON responses.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { JsonValue } from "@bufbuild/protobuf";
 
@@ -41,11 +41,6 @@ export function requestTarget(req: RestHttpRequest): RequestTarget {
     path: q < 0 ? url : url.slice(0, q),
     query: q < 0 ? "" : url.slice(q + 1),
   };
-}
-
-/** The request headers (for HTTP/2 including pseudo-headers, which callers skip). */
-export function requestHeaders(req: RestHttpRequest): IncomingHttpHeaders {
-  return req.headers;
 }
 
 /** Whether the request arrived over HTTP/1.x (where Connection headers are allowed). */

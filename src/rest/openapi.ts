@@ -5,12 +5,11 @@
  */
 import type { DescMessage, DescMethod, DescService, JsonObject } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { fieldPathName, fieldPathsOverlap, type FieldPath } from "./field-path.js";
+import { fieldPathName, fieldPathsOverlap, isStringSettable, type FieldPath } from "./field-path.js";
 import { createSchemaCollector, described, type Schema, type SchemaCollector } from "./openapi-schema.js";
 import { errorCodeName } from "../convert/error-code.js";
 import type { RestRoute } from "./rest-route.js";
 import { compileRoutes } from "./route-table.js";
-import { isStringSettable } from "./string-value.js";
 
 /** Options of {@link createOpenApiDocument}. */
 export interface OpenApiOptions {

@@ -1,5 +1,5 @@
 /**
- * Parser for google.api.http path templates:
+ * google.api.http path templates: parsing, matching request paths, and ordering by specificity.
  *
  *     Template = "/" Segments [ Verb ] ;
  *     Segments = Segment { "/" Segment } ;
@@ -9,16 +9,30 @@
  *     Verb     = ":" LITERAL ;
  *
  * "**" matches zero or more segments and must be the last segment of the template.
+ *
+ * Percent-decoding follows google.api.http: a single-segment variable (`{x}`, `{x=*}`) is fully
+ * decoded, so "%2F" becomes part of the value; a multi-segment variable (`{x=a/*}`, `{x=**}`)
+ * is decoded except that "%2F"/"%2f" stay encoded, so the value's "/" are real separators.
+ *
+ * The most specific template wins, deterministically:
+ *
+ * 1. a template with a custom verb before one without (so "/v1/things/{id}:rotate" is not
+ *    swallowed by "/v1/things/{id}", which would bind id = "x:rotate");
+ * 2. segment by segment, a literal before `*` before `**`;
+ * 3. the template with fewer segments (only possible when the longer one ends in a `**` that
+ *    matches nothing);
+ * 4. otherwise declaration order (services, then methods, then bindings), by a stable sort.
  */
+import { Code, ConnectError } from "@connectrpc/connect";
 
 /** One segment of a parsed template: a literal, `*` (one segment) or `**` (any number). */
-export type TemplateSegment =
+type TemplateSegment =
   | { readonly kind: "literal"; readonly value: string }
   | { readonly kind: "wildcard" }
   | { readonly kind: "deep-wildcard" };
 
 /** A variable of a template: the field path it binds and the template segments it spans. */
-export interface TemplateVariable {
+interface TemplateVariable {
   /** Proto field names from the request message down, e.g. ["book", "shelf", "id"]. */
   readonly fieldPath: readonly string[];
   /** Index of the first template segment of the variable. */
@@ -128,4 +142,106 @@ function lastTopLevelColon(path: string): number {
     else if (depth === 0 && c === ":") colon = i;
   }
   return colon;
+}
+
+/** A variable of a matched route with its decoded value. */
+export interface BoundVariable {
+  /** The template variable. */
+  readonly variable: TemplateVariable;
+  /** The percent-decoded value. */
+  readonly value: string;
+}
+
+/**
+ * Matches a raw request path (starting with "/", without query) against a template.
+ * Returns the raw (still percent-encoded) request segments, or undefined when it does not match.
+ */
+export function matchPathTemplate(template: PathTemplate, rawPath: string): string[] | undefined {
+  if (!rawPath.startsWith("/")) return undefined;
+  let path = rawPath.slice(1);
+  if (template.verb !== undefined) {
+    const suffix = ":" + template.verb;
+    if (!path.endsWith(suffix)) return undefined;
+    path = path.slice(0, -suffix.length);
+  }
+  const request = path.split("/");
+  const segments = template.segments;
+  const deep = segments.length > 0 && segments[segments.length - 1]!.kind === "deep-wildcard";
+  const fixed = deep ? segments.length - 1 : segments.length;
+  if (deep ? request.length < fixed : request.length !== fixed) {
+    return undefined; // "**" matches zero or more segments, everything else exactly one
+  }
+  for (let i = 0; i < fixed; i++) {
+    const t = segments[i]!;
+    const r = request[i]!;
+    if (t.kind === "literal" ? safeDecode(r) !== t.value : r === "") {
+      return undefined;
+    }
+  }
+  return request;
+}
+
+/** Extracts and decodes the variables of a matched template; throws INVALID_ARGUMENT on bad escapes. */
+export function bindVariables(template: PathTemplate, request: readonly string[]): BoundVariable[] {
+  const last = template.segments.length;
+  return template.variables.map((variable) => {
+    const end = variable.end === last ? request.length : variable.end;
+    const raw = request.slice(variable.start, end);
+    const value = variable.multiSegment
+      ? raw.map(decodeKeepingSlashes).join("/")
+      : decodeStrict(raw.join("/"));
+    return { variable, value };
+  });
+}
+
+/** Decodes a segment, leaving "%2F" encoded. */
+function decodeKeepingSlashes(segment: string): string {
+  return segment
+    .split(/%2F/i)
+    .map((piece) => decodeStrict(piece))
+    .join("%2F");
+}
+
+/** decodeURIComponent that reports malformed escapes as INVALID_ARGUMENT. */
+function decodeStrict(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new ConnectError(`malformed percent-encoding in URL path: "${s}"`, Code.InvalidArgument);
+  }
+}
+
+/** decodeURIComponent that returns undefined for malformed escapes. */
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Negative when `a` is more specific than `b`, positive when less, 0 when equally specific. */
+export function compareTemplates(a: PathTemplate, b: PathTemplate): number {
+  const verb = Number(a.verb === undefined) - Number(b.verb === undefined);
+  if (verb !== 0) return verb;
+  const n = Math.min(a.segments.length, b.segments.length);
+  for (let i = 0; i < n; i++) {
+    const d = rank(a.segments[i]!) - rank(b.segments[i]!);
+    if (d !== 0) return d;
+  }
+  return a.segments.length - b.segments.length;
+}
+
+/**
+ * A key equal for two templates exactly when they match the same paths (variable names aside),
+ * used to reject ambiguous bindings of the same HTTP method.
+ */
+export function templateShape(t: PathTemplate): string {
+  const parts = t.segments.map((s) => (s.kind === "literal" ? `=${s.value}` : s.kind === "wildcard" ? "*" : "**"));
+  return "/" + parts.join("/") + (t.verb === undefined ? "" : `:${t.verb}`);
+}
+
+/** 0 for a literal, 1 for `*`, 2 for `**`. */
+function rank(s: TemplateSegment): number {
+  return s.kind === "literal" ? 0 : s.kind === "wildcard" ? 1 : 2;
 }

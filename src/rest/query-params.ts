@@ -9,11 +9,15 @@
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { fieldPathsOverlap, resolveFieldPath, type FieldPath } from "./field-path.js";
-import { setAtFieldPath } from "./json-path.js";
-import { fieldValueFromStrings } from "./field-value.js";
+import {
+  fieldPathsOverlap,
+  fieldValueFromStrings,
+  isStringSettable,
+  resolveFieldPath,
+  setAtFieldPath,
+  type FieldPath,
+} from "./field-path.js";
 import type { RestRoute } from "./rest-route.js";
-import { isStringSettable } from "./string-value.js";
 
 /** Sets the fields named by `query` in `root`; throws INVALID_ARGUMENT naming the parameter. */
 export function applyQueryParams(route: RestRoute, query: URLSearchParams, root: JsonObject): void {

@@ -13,9 +13,8 @@
 import { fromJson } from "@bufbuild/protobuf";
 import type { JsonObject, JsonReadOptions, JsonValue, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { fieldValueFromStrings } from "./field-value.js";
-import { isJsonObject, setAtFieldPath } from "./json-path.js";
-import type { BoundVariable } from "./path-match.js";
+import { fieldValueFromStrings, isJsonObject, setAtFieldPath } from "./field-path.js";
+import type { BoundVariable } from "./path-template.js";
 import { applyQueryParams } from "./query-params.js";
 import type { RestRoute } from "./rest-route.js";
 

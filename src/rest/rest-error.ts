@@ -30,7 +30,7 @@ const HTTP_STATUS: Readonly<Record<Code, number>> = {
 const statusOverrides = new WeakMap<ConnectError, number>();
 
 /** The JSON body of an error response. */
-export type RestErrorBody = {
+type RestErrorBody = {
   /** google.rpc.Code name, e.g. "ALREADY_EXISTS". */
   code: string;
   /** The error's rawMessage. */

@@ -22,13 +22,13 @@ import { applyIfMatch, etagHeader } from "./conditional-request.js";
 import { forwardedRequestHeaders, returnedResponseHeaders } from "./forward-headers.js";
 import { isHttp1, onClientGone, requestTarget, sendJson } from "./http-exchange.js";
 import type { RestHttpRequest, RestHttpResponse } from "./http-exchange.js";
-import { bindVariables } from "./path-match.js";
+import { bindVariables } from "./path-template.js";
 import { parseJsonBody, readRequestBody } from "./request-body.js";
 import { buildRequestMessage } from "./request-message.js";
 import { responseToJson } from "./response-json.js";
 import { toRestError, withHttpStatus } from "./rest-error.js";
 import type { RestRoute } from "./rest-route.js";
-import { compileRoutes, findRoute, routeInfo, type RestRouteInfo } from "./route-table.js";
+import { compileRoutes, findRoute } from "./route-table.js";
 
 /** Options of createRestHandler. */
 export interface RestHandlerOptions {
@@ -40,35 +40,21 @@ export interface RestHandlerOptions {
   jsonOptions?: Partial<JsonWriteOptions & JsonReadOptions>;
   /** Largest accepted request body in bytes, or the one of each RPC (default 4 MiB); larger bodies get 413. */
   readMaxBytes?: number | ((method: DescMethod) => number);
-  /** Path prefix in front of every template, e.g. "/rest"; requests outside it are not handled. */
-  pathPrefix?: string;
-  /** Timeout in milliseconds passed to every call. */
-  timeoutMs?: number;
   /** Context values of the call, as the handlers see them. */
   contextValues?: (req: RestHttpRequest) => ContextValues;
 }
 
 /** A REST handler: resolves to true when it responded, false when no route matched the path. */
-export interface RestHandler {
-  (req: RestHttpRequest, res: RestHttpResponse): Promise<boolean>;
-  /** The served routes, most specific first. */
-  readonly routes: readonly RestRouteInfo[];
-}
+export type RestHandler = (req: RestHttpRequest, res: RestHttpResponse) => Promise<boolean>;
 
 /** Creates a REST handler; compiles all routes now and throws on invalid google.api.http rules. */
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const routes = compileRoutes(options.services);
   const limit = options.readMaxBytes ?? 4 * 1024 * 1024;
   const readMaxBytes = typeof limit === "number" ? () => limit : limit;
-  const prefix = (options.pathPrefix ?? "").replace(/\/+$/, "");
-  const handler = async (req: RestHttpRequest, res: RestHttpResponse): Promise<boolean> => {
+  return async (req, res) => {
     const target = requestTarget(req);
-    let path = target.path;
-    if (prefix !== "") {
-      if (path !== prefix && !path.startsWith(prefix + "/")) return false;
-      path = path.slice(prefix.length) || "/";
-    }
-    const lookup = findRoute(routes, target.method, path);
+    const lookup = findRoute(routes, target.method, target.path);
     if (lookup.kind === "not-found") return false;
     try {
       if (lookup.kind === "method-not-allowed") {
@@ -85,7 +71,6 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     }
     return true;
   };
-  return Object.assign(handler, { routes: routes.map(routeInfo) });
 }
 
 /** Reads the request, calls the RPC through the dispatch and writes the JSON response. */
@@ -124,7 +109,6 @@ async function callRoute(
     url: req.url ?? "/",
     requestSignal: controller.signal,
     requestHeader: forwardedRequestHeaders(req.headers, req.socket?.remoteAddress),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.contextValues !== undefined ? { contextValues: options.contextValues(req) } : {}),
   });
   let output;

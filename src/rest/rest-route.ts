@@ -3,10 +3,9 @@
  * fields it refers to, all resolved and validated once, when the handler is built.
  */
 import type { DescField, DescMessage, DescMethodUnary } from "@bufbuild/protobuf";
-import { resolveFieldPath, type FieldPath } from "./field-path.js";
+import { isStringSettable, resolveFieldPath, type FieldPath } from "./field-path.js";
 import type { HttpBinding } from "./http-rule.js";
 import { parsePathTemplate, type PathTemplate } from "./path-template.js";
-import { isStringSettable } from "./string-value.js";
 
 /** A compiled REST route. */
 export interface RestRoute {

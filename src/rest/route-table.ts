@@ -2,25 +2,10 @@
  * The route table: all HTTP bindings of a set of services, compiled once and sorted most specific
  * first, and the lookup of a request's method and path in it.
  */
-import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import type { DescService } from "@bufbuild/protobuf";
 import { readHttpBindings } from "./http-rule.js";
-import { matchPathTemplate } from "./path-match.js";
+import { compareTemplates, matchPathTemplate, templateShape } from "./path-template.js";
 import { compileRoute, type RestRoute } from "./rest-route.js";
-import { compareTemplates, templateShape } from "./route-order.js";
-
-/** Public description of a route, e.g. for an OpenAPI generator. */
-export interface RestRouteInfo {
-  /** Upper-case HTTP method. */
-  readonly method: string;
-  /** The path template as written in the google.api.http rule (without any handler prefix). */
-  readonly pathTemplate: string;
-  /** The RPC the route calls. */
-  readonly rpc: DescMethodUnary;
-  /** "" (no body), "*" or a request field name. */
-  readonly body: string;
-  /** "" (whole response) or a response field name. */
-  readonly responseBody: string;
-}
 
 /** The result of looking a request up in the route table. */
 export type RouteLookup =
@@ -69,20 +54,4 @@ export function findRoute(routes: readonly RestRoute[], httpMethod: string, rawP
     allow.add(route.httpMethod);
   }
   return allow.size > 0 ? { kind: "method-not-allowed", allow: [...allow].sort() } : { kind: "not-found" };
-}
-
-/** Lists the routes of `services` in matching order (same validation as createRestHandler). */
-export function listRestRoutes(services: readonly DescService[]): RestRouteInfo[] {
-  return compileRoutes(services).map(routeInfo);
-}
-
-/** The public description of a compiled route. */
-export function routeInfo(route: RestRoute): RestRouteInfo {
-  return {
-    method: route.httpMethod,
-    pathTemplate: route.template.source,
-    rpc: route.rpc,
-    body: route.binding.body,
-    responseBody: route.binding.responseBody,
-  };
 }

@@ -100,8 +100,11 @@ export function createServer(options: ServerOptions): Server {
     fallback: (req, res) => {
       const response = res as NodeResponse;
       rest(req, response).then(
-        (handled: boolean) => handled || notFound(response),
-        () => notFound(response),
+        (handled: boolean) => handled || sendError(response, 404, { code: "NOT_FOUND", message: "no such route" }),
+        (err: unknown) => {
+          options.requestLogger.error({ err, method: req.method, url: req.url }, "REST request failed");
+          sendError(response, 500, { code: "INTERNAL", message: "internal error" });
+        },
       );
     },
   });
@@ -208,10 +211,10 @@ function ready(res: NodeResponse, report: ReadinessReport): void {
   res.end(JSON.stringify(report));
 }
 
-function notFound(res: NodeResponse): void {
-  if (!res.headersSent) {
-    res.statusCode = 404;
-    res.setHeader("content-type", "application/json");
-  }
-  res.end(JSON.stringify({ code: "NOT_FOUND", message: "no such route" }));
+/** An error in the REST mapping's JSON; only ends the response when it has begun. */
+function sendError(res: NodeResponse, status: number, body: { code: string; message: string }): void {
+  if (res.headersSent) return void res.end();
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify(body));
 }

@@ -14,7 +14,7 @@ import { docs as manufacturerCaDocs } from "../../gen/deviceregistry/v1/manufact
 import { docs as manufacturerCaServiceDocs } from "../../gen/deviceregistry/v1/manufacturer_ca_service_docs.js";
 import { accessPolicy, procedureOf } from "../auth/policy.js";
 import { hardwareIdTaken, notAuthorized } from "../domain/errors.js";
-import { createOpenApiDocument, type OperationExamples } from "../rest/openapi.js";
+import { createOpenApiDocument, type OperationExamples } from "../rest/index.js";
 
 // A device claims itself with the claim key in the body, or registers itself with its factory
 // certificate in the TLS handshake; its later calls present its api_key.

@@ -167,7 +167,7 @@ export async function startStack(workDir: string, cleanup: Cleanup, kafka = true
 }
 
 /** Runs one statement on a connection of its own. */
-export async function adminQuery(url: string, sql: string): Promise<pg.QueryResult> {
+async function adminQuery(url: string, sql: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

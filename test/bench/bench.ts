@@ -43,8 +43,8 @@ import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_regist
 import { migrate } from "../../src/db/migrate.js";
 import { IMPORT_MAX_ENTRIES } from "../../src/domain/import-service.js";
 import { createGrpcJsClient, type GrpcJsUnary } from "../support/grpc-js-client.js";
+import { startServiceProcess, type ServiceProcess } from "../support/service-process.js";
 import { createTestKeys } from "../support/test-keys.js";
-import { startBenchService, type BenchService } from "./bench-service.js";
 import { GrpcH2Client, grpcEnvelope } from "./grpc-h2-client.js";
 import { runH2load } from "./grpc-h2load.js";
 import { Cleanup, createDatabase, elapsedMs, progress, repoRoot, serviceMainJs, serviceNodeOptions, startStack, tempDir, type Stack } from "./bench-stack.js";
@@ -194,7 +194,7 @@ interface Bench {
   readonly runId: string;
   readonly workDir: string;
   readonly tenantId: string;
-  readonly service: BenchService;
+  readonly service: ServiceProcess;
   readonly databaseUrl: string;
   readonly admin: Record<string, string>;
   readonly hub: Record<string, string>;
@@ -244,10 +244,8 @@ async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
   if (stack.broker === undefined) cleanup.add("bench topic", () => deleteTopics(stack.brokers, [topic]));
   if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
   progress("starting the service");
-  const service = await startBenchService({
-    mainJs,
-    nodeArgs: [...serviceNodeOptions(), ...options.nodeArgs, ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
-    env: {
+  const service = await startServiceProcess(
+    {
       DATABASE_URL: db.url,
       AUTH_JWKS: keys.jwksPath,
       DATA_DIR: path.join(workDir, "service"),
@@ -257,8 +255,12 @@ async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
       CLAIM_RATE_LIMIT_PER_ADDRESS: "1000000000",
       ...options.serviceEnv,
     },
-  });
-  cleanup.add("service", () => service.stop());
+    {
+      mainJs,
+      nodeArgs: [...serviceNodeOptions(), ...options.nodeArgs, ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
+    },
+  );
+  cleanup.add("service", () => service.kill());
   const address = `127.0.0.1:${service.port}`;
   const registry = grpcClients(DeviceRegistryService, address, options.grpcConnections);
   const provisioning = grpcClients(DeviceProvisioningService, address, options.grpcConnections);
@@ -375,12 +377,11 @@ interface Floor {
 
 async function framework(bench: Bench): Promise<Floor> {
   progress("framework: starting an empty gRPC handler on node:http2's core API");
-  const empty = await startBenchService({
-    mainJs: path.join(path.dirname(fileURLToPath(import.meta.url)), "empty-service.js"),
-    nodeArgs: serviceNodeOptions(),
-    env: {},
-  });
-  bench.cleanup.add("empty service", () => empty.stop());
+  const empty = await startServiceProcess(
+    {},
+    { mainJs: path.join(path.dirname(fileURLToPath(import.meta.url)), "empty-service.js"), nodeArgs: serviceNodeOptions() },
+  );
+  bench.cleanup.add("empty service", () => empty.kill());
   try {
     const request = create(authenticateMethod.input, { deviceId: randomUUID(), apiKey: `sk_live_${randomBytes(32).toString("base64url")}` });
     const h2load = await measureH2load(
@@ -394,7 +395,7 @@ async function framework(bench: Bench): Promise<Floor> {
     const client = await measureGrpcClient(bench, "empty gRPC handler, node:http2 client", empty, registerDevice, (i) => registration(bench, `empty-${i}`), () => undefined, empty.pid);
     return { h2load, client };
   } finally {
-    await empty.stop();
+    await empty.kill();
   }
 }
 
@@ -413,7 +414,7 @@ function registration(bench: Bench, name: string): Buffer {
 async function measureGrpcClient(
   bench: Bench,
   label: string,
-  target: BenchService,
+  target: ServiceProcess,
   method: DescMethod,
   body: (index: number) => Buffer | undefined,
   check: (reply: Buffer, index: number) => void,
@@ -901,7 +902,7 @@ async function main(): Promise<number> {
     results.claim = await phase("claim", () => claim(b, claims));
     const devices = results.register?.devices ?? [];
     results.authenticate = await phase("authenticate", () => authenticate(b, devices));
-    if (options.phases.has("events")) await b.service.stop();
+    if (options.phases.has("events")) await b.service.kill();
     results.events = await phase("events", () => events(b));
     progress("done; cleaning up");
   } catch (err) {

@@ -5,11 +5,13 @@
  * small message): no framework, token, database, metrics or log line. No handler in Node answers
  * faster on this machine.
  *
- * `node dist/test/bench/empty-service.js` listens on HOST:PORT and answers /healthz.
+ * `node dist/test/bench/empty-service.js` listens on HOST:PORT, answers /healthz, and logs the
+ * service's "listening" line with its port.
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import http from "node:http";
 import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
 import { AuthenticateDeviceRequestSchema, AuthenticateDeviceResponseSchema } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
 import { defaultHttpTimeouts } from "../../src/config.js";
 import { createCleartextListener } from "../../src/server/protocol-sniffing.js";
@@ -40,5 +42,8 @@ const h1 = http.createServer((req, res) => {
   res.end();
 });
 
-createCleartextListener(h1, h2, defaultHttpTimeouts.headersMs).listen(Number(process.env["PORT"]), process.env["HOST"] ?? "127.0.0.1");
+const listener = createCleartextListener(h1, h2, defaultHttpTimeouts.headersMs);
+listener.listen(Number(process.env["PORT"]), process.env["HOST"] ?? "127.0.0.1", () => {
+  process.stdout.write(`${JSON.stringify({ port: (listener.address() as AddressInfo).port, msg: "device registry listening" })}\n`);
+});
 process.once("SIGTERM", () => process.exit(0));

@@ -24,8 +24,8 @@ import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type pg from "pg";
+import { startServiceProcess, type ServiceProcess } from "../support/service-process.js";
 import { createTestKeys } from "../support/test-keys.js";
-import { startBenchService, type BenchService } from "./bench-service.js";
 import { Cleanup, createDatabase, elapsedMs, progress, serviceMainJs, serviceNodeOptions, startStack, tempDir, type Stack } from "./bench-stack.js";
 import { cpuSnapshot, cpuUsage, type CpuGroup, type CpuUsage } from "./cpu.js";
 import { closedLoop, openLoop, RegistrationClient, type OpenLoopResult, type Registration } from "./http-load.js";
@@ -192,14 +192,12 @@ async function createBenchTopic(bench: Bench, suffix: string): Promise<string> {
   return topic;
 }
 
-async function startService(bench: Bench, label: string, databaseUrl: string, topic: string, relay: boolean): Promise<BenchService> {
+async function startService(bench: Bench, label: string, databaseUrl: string, topic: string, relay: boolean): Promise<ServiceProcess> {
   const profile = bench.options.cpuProfDir
     ? ["--cpu-prof", `--cpu-prof-dir=${bench.options.cpuProfDir}`, `--cpu-prof-name=service-${label}-${bench.runId}.cpuprofile`]
     : [];
-  const service = await startBenchService({
-    mainJs: bench.mainJs,
-    nodeArgs: [...serviceNodeOptions(), ...profile],
-    env: {
+  const service = await startServiceProcess(
+    {
       DATABASE_URL: databaseUrl,
       KAFKA_TOPIC: topic,
       KAFKA_TOPIC_PARTITIONS: String(bench.options.partitions),
@@ -208,8 +206,9 @@ async function startService(bench: Bench, label: string, databaseUrl: string, to
       LOG_LEVEL: "warn",
       ...(relay ? { KAFKA_BROKERS: bench.brokers.join(",") } : {}),
     },
-  });
-  bench.cleanup.add(`service ${label}`, () => service.stop());
+    { mainJs: bench.mainJs, nodeArgs: [...serviceNodeOptions(), ...profile] },
+  );
+  bench.cleanup.add(`service ${label}`, () => service.kill());
   return service;
 }
 
@@ -364,7 +363,7 @@ async function phaseA(bench: Bench): Promise<PhaseA> {
 
   await client.close();
   await stopConsumer();
-  await service.stop();
+  await service.kill();
   return {
     loop: measured.loop,
     committed: ok.length,
@@ -468,7 +467,7 @@ async function phaseB(bench: Bench): Promise<PhaseB> {
   const registrationLatency = new Samples();
   for (const r of ok) registrationLatency.add(r.repliedAt - r.sentAt);
   await client.close();
-  await writer.stop();
+  await writer.kill();
 
   const backlogRows = await db.pool.query("SELECT subject FROM outbox WHERE published_at IS NULL");
   const backlogKeys = backlogRows.rows.map((r) => String(r.subject));
@@ -512,7 +511,7 @@ async function phaseB(bench: Bench): Promise<PhaseB> {
   const row = stats.rows[0] as { after_first: number; batches: number; span_s: number | null };
   const duplicates = consumer.received - consumer.firstSeen.size;
   await stopConsumer();
-  await relay.stop();
+  await relay.kill();
   return {
     warmup,
     registered: ok.length,

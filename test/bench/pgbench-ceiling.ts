@@ -59,7 +59,7 @@ const PARAMETERS: Readonly<Record<number, string>> = {
 };
 
 /** The pgbench script of one registration: the service's statement with its parameters bound as above. */
-export function registrationScript(): string {
+function registrationScript(): string {
   const sql = INSERT_DEVICES.replace(/\$(\d+)/g, (_: string, n: string) => {
     const value = PARAMETERS[Number(n)];
     if (value === undefined) throw new Error(`INSERT_DEVICES has a parameter $${n} the pgbench script does not know`);

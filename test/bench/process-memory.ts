@@ -28,7 +28,7 @@ export function processTree(root: number): Set<number> {
 }
 
 /** Resident memory of these processes together, in bytes (VmRSS from /proc); NaN where unknown. */
-export function residentBytes(pids: Iterable<number>): number {
+function residentBytes(pids: Iterable<number>): number {
   let total = 0;
   let known = false;
   for (const pid of pids) {

@@ -8,6 +8,7 @@ import type { Device } from "../../src/domain/device.js";
 import { InvalidArgumentError } from "../../src/domain/errors.js";
 import { issueApiKey } from "../../src/domain/secret.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { createRestApi } from "../support/rest-api.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
@@ -91,23 +92,14 @@ describe("AuthenticateDevice calls made together (gRPC)", () => {
 
   test("each of many concurrent lookups gets its own answer, and a rotated key is refused at once", async () => {
     const admin = await service.token(tenant);
+    const api = createRestApi(service.baseUrl);
     const register = async (hardwareId: string) => {
-      const res = await fetch(`${service.baseUrl}/api/v1/devices`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: hardwareId, hardware_id: hardwareId }),
-      });
-      const body = (await res.json()) as { device_id: string; api_key: string };
-      return { deviceId: body.device_id, apiKey: body.api_key };
+      const body = (await api.call("POST", "/api/v1/devices", admin, { name: hardwareId, hardware_id: hardwareId })).body;
+      return { deviceId: body["device_id"] as string, apiKey: body["api_key"] as string };
     };
     const devices = await Promise.all(Array.from({ length: 5 }, (_, i) => register(`HW-BATCH-AUTH-${i}`)));
     const rotated = devices[4]!;
-    const rotation = await fetch(`${service.baseUrl}/api/v1/devices/${rotated.deviceId}:rotateCredential`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
-      body: "{}",
-    });
-    const newKey = ((await rotation.json()) as { api_key: string }).api_key;
+    const newKey = (await api.call("POST", `/api/v1/devices/${rotated.deviceId}:rotateCredential`, admin, {})).body["api_key"] as string;
 
     const client = createGrpcJsClient(DeviceAuthService, `127.0.0.1:${service.port}`);
     const hub = { authorization: `Bearer ${await service.token(randomUUID(), "platform_service")}` };

@@ -3,6 +3,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
 import { ClaimDeviceRequestSchema, DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const NOT_AUTHORIZED = { code: "UNAUTHENTICATED", message: "Not authorized" };
@@ -13,13 +14,9 @@ describe("ClaimDevice: a factory batch brings itself online", () => {
   let admin: string;
   let hub: string;
   const tenant = randomUUID();
+  let api: RestApi;
 
-  async function call(method: string, path: string, body?: unknown, token?: string) {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (token) headers["authorization"] = `Bearer ${token}`;
-    const res = await fetch(`${service.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  }
+  const call = (method: string, path: string, body?: unknown, token?: string) => api.call(method, path, token, body);
   const claim = (body: unknown) => call("POST", "/api/v1/devices:claim", body);
   const authenticate = (deviceId: string, apiKey: string) => call("POST", "/api/v1/devices:authenticate", { device_id: deviceId, api_key: apiKey }, hub);
   async function importOne(hardwareId: string, entry: Record<string, unknown> = {}): Promise<string> {
@@ -29,6 +26,7 @@ describe("ClaimDevice: a factory batch brings itself online", () => {
 
   beforeAll(async () => {
     service = await startTestService({ hubs });
+    api = createRestApi(service.baseUrl);
     admin = await service.token(tenant);
     hub = await service.token(randomUUID(), "platform_service");
     await call("POST", "/api/v1/profiles", { profile_id: "p_sensor", firmware: "1.0.0", config: { interval_s: 60 }, tags: { line: "4" } }, admin);

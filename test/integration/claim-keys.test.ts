@@ -8,6 +8,7 @@ import {
   RevokeClaimKeysRequestSchema,
 } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const NOT_AUTHORIZED = { status: 401, body: { code: "UNAUTHENTICATED", message: "Not authorized" } };
@@ -16,13 +17,9 @@ describe("claim keys of imported devices: their state and their revocation", () 
   let service: TestService;
   let admin: string;
   let otherAdmin: string;
+  let api: RestApi;
 
-  async function call(method: string, path: string, token: string | undefined, body?: unknown) {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (token !== undefined) headers["authorization"] = `Bearer ${token}`;
-    const res = await fetch(`${service.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  }
+  const call = (method: string, path: string, token: string | undefined, body?: unknown) => api.call(method, path, token, body);
   const importKeys = async (token: string, hardwareIds: string[]): Promise<string[]> =>
     (await call("POST", "/api/v1/devices:import", token, { devices: hardwareIds.map((hardware_id) => ({ hardware_id })) })).body["results"].map(
       (r: { claim_key: string }) => r.claim_key,
@@ -34,6 +31,7 @@ describe("claim keys of imported devices: their state and their revocation", () 
 
   beforeAll(async () => {
     service = await startTestService();
+    api = createRestApi(service.baseUrl);
     admin = await service.token(randomUUID());
     otherAdmin = await service.token(randomUUID());
   });

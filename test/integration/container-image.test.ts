@@ -1,5 +1,5 @@
 import dockerignore from "@balena/dockerignore";
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -173,24 +173,14 @@ describe("the container image", () => {
     });
 
     test("with DATABASE_URL it serves, and its HEALTHCHECK says so", async () => {
-      const child: ChildProcess = spawn(process.execPath, [path.join(app, "dist/src/main.js")], {
-        cwd: app,
-        env: { PATH: process.env["PATH"] ?? "", DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, PORT: "0", HOST: "127.0.0.1", DATA_DIR: path.join(app, "data") },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const service = await startServiceProcess(
+        { DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, DATA_DIR: path.join(app, "data") },
+        { mainJs: path.join(app, "dist/src/main.js"), cwd: app },
+      );
       try {
-        const port = await new Promise<number>((resolve, reject) => {
-          let out = "";
-          child.stdout!.on("data", (chunk: Buffer) => {
-            out += chunk.toString();
-            const listening = /"port":(\d+),[^\n]*"msg":"device registry listening"/.exec(out);
-            if (listening) resolve(Number(listening[1]));
-          });
-          child.once("exit", (code) => reject(new Error(`exited with ${code}: ${out}`)));
-        });
-        expect(runHealthcheck(app, { PORT: String(port) })).toBe(0);
+        expect(runHealthcheck(app, { PORT: String(service.port) })).toBe(0);
       } finally {
-        child.kill("SIGTERM");
+        await service.kill();
       }
     }, 60_000);
   });

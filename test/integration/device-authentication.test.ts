@@ -3,33 +3,21 @@ import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
-import net from "node:net";
-import { pino } from "pino";
 import { AuthenticateDeviceRequestSchema, DeviceAuthService } from "../../gen/deviceregistry/v1/device_auth_service_pb.js";
-import { createApp } from "../../src/app.js";
-import { createKeySet } from "../../src/auth/key-set.js";
-import { createTokenVerifier } from "../../src/auth/token-verifier.js";
-import { defaultHttpTimeouts, defaultMaxBatchBodyBytes } from "../../src/config.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { createRestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const NOT_AUTHORIZED = { code: "UNAUTHENTICATED", message: "Not authorized" };
 
 describe("AuthenticateDevice (hubs)", () => {
   let service: TestService;
-  let replica: { baseUrl: string; close(): Promise<void> };
+  let replica: TestService;
   const tenant = randomUUID();
   let admin: string;
   let hub: string;
 
-  async function call(baseUrl: string, method: string, path: string, token: string, body?: unknown) {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
+  const call = (baseUrl: string, method: string, path: string, token: string, body?: unknown) => createRestApi(baseUrl).call(method, path, token, body);
   const authenticate = (baseUrl: string, deviceId: unknown, apiKey: unknown) =>
     call(baseUrl, "POST", "/api/v1/devices:authenticate", hub, { device_id: deviceId, api_key: apiKey });
 
@@ -38,20 +26,10 @@ describe("AuthenticateDevice (hubs)", () => {
     admin = await service.token(tenant);
     // A hub of the whole platform: its token's tenant is its own, the credential names the device's.
     hub = await service.token(randomUUID(), "platform_service");
-    // A second replica over the same database.
-    const server = await createApp({
-      pool: service.db.pool,
-      verifier: createTokenVerifier({ keySet: createKeySet(service.keys.jwksPath) }),
-      logger: pino({ level: "silent" }),
-      issuingCa: service.issuingCa,
-      config: { corsOrigins: [], maxBodyBytes: 1 << 20, maxBatchBodyBytes: defaultMaxBatchBodyBytes, httpTimeouts: defaultHttpTimeouts, tls: undefined, hubs: [], claimKeyTtlMs: 86_400_000,
-        claimRateLimits: { perAddress: { points: 1_000, seconds: 60 }, perKey: { points: 1_000, seconds: 60 } }, trustedProxies: new net.BlockList(), crlRefreshMs: 3_600_000 },
-    });
-    const { port } = await server.listen(0, "127.0.0.1");
-    replica = { baseUrl: `http://127.0.0.1:${port}`, close: () => server.close(100) };
+    replica = await startTestService({ replicaOf: service });
   });
   afterAll(async () => {
-    await replica.close();
+    await replica.stop();
     await service.stop();
   });
 

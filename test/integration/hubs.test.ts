@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const hubs = [
@@ -9,18 +10,13 @@ const hubs = [
 describe("hub assignment", () => {
   let service: TestService;
   let token: string;
+  let api: RestApi;
 
-  async function call(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${service.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  }
+  const call = async (method: string, path: string, body?: unknown) => (await api.call(method, path, token, body)).body;
 
   beforeAll(async () => {
     service = await startTestService({ hubs });
+    api = createRestApi(service.baseUrl);
     token = await service.token(randomUUID());
   });
   afterAll(() => service.stop());

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const CLAIM_KEY = /^ck_[A-Za-z0-9_-]{32}$/;
@@ -7,18 +8,13 @@ describe("ImportDevices", () => {
   let service: TestService;
   let token: string;
   const tenant = randomUUID();
+  let api: RestApi;
 
-  async function post(path: string, body: unknown, bearer = token) {
-    const res = await fetch(`${service.baseUrl}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  }
+  const post = (path: string, body: unknown, bearer = token) => api.call("POST", path, bearer, body);
 
   beforeAll(async () => {
     service = await startTestService();
+    api = createRestApi(service.baseUrl);
     token = await service.token(tenant);
     await post("/api/v1/profiles", { profile_id: "p_factory" });
     await post("/api/v1/devices", { name: "already here", hardware_id: "HW-IMP-REGISTERED" });

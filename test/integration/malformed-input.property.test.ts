@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { randomUUID } from "node:crypto";
 import { registrationRowCounts } from "../support/test-database.js";
+import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 /**
@@ -227,30 +228,18 @@ const malformedBody: fc.Arbitrary<Malformed> = builtBody.filter((body) => !could
 describe("RegisterDevice under malformed input", () => {
   let service: TestService;
   let token: string;
+  let api: RestApi;
 
   beforeAll(async () => {
     service = await startTestService();
+    api = createRestApi(service.baseUrl);
     token = await service.token(randomUUID());
   });
   afterAll(() => service.stop());
 
   const rowCounts = () => registrationRowCounts(service.db.pool);
 
-  async function send(path: string, bytes: Uint8Array): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(`${service.baseUrl}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: bytes,
-    });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = { unparsable: text.slice(0, 200) };
-    }
-    return { status: res.status, body };
-  }
+  const send = (path: string, bytes: Uint8Array) => api.call("POST", path, token, bytes);
 
   test("1,000+ malformed bodies over REST and Connect JSON: all 400 INVALID_ARGUMENT, none writes a row", async () => {
     const before = await rowCounts();

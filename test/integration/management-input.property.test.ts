@@ -187,19 +187,7 @@ describe("UpdateDevice and ListDevices under generated bad input", () => {
     return rows[0];
   }
 
-  async function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(`${service.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) };
-    } catch {
-      return { status: res.status, body: { unparsable: text.slice(0, 200) } };
-    }
-  }
+  const send = (method: string, path: string, body?: unknown) => api.call(method, path, token, body);
 
   /** The REST and Connect forms of one update. */
   function sendUpdate(r: UpdateRequest) {

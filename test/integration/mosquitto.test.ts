@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../support/free-port.js";
 import { registerTestCa } from "../support/manufacturer-ca-api.js";
 import { mtlsPost } from "../support/mtls.js";
 import { createOpenssl } from "../support/openssl.js";
@@ -13,15 +14,6 @@ import { startTestService, type TestService } from "../support/test-service.js";
 import { x509 } from "../../src/pki/x509.js";
 
 const run = promisify(execFile);
-
-/** A free loopback port (the broker binds it right after). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Resolves once something accepts TCP connections on the port. */
 async function listening(port: number): Promise<void> {

@@ -3,10 +3,8 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { randomUUID } from "node:crypto";
 import { AnchorMode, CredentialType } from "../../gen/deviceregistry/v1/device_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { createRestApi, type Json, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
-
-type Json = Record<string, unknown>;
-type Reply = { status: number; body: Json };
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
@@ -28,19 +26,12 @@ describe("device profiles", () => {
   let token: string;
   let otherTenant: string;
   let otherToken: string;
+  let api: RestApi;
 
-  async function call(method: string, path: string, body?: unknown, bearer = token): Promise<Reply> {
-    const res = await fetch(`${service.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Json };
-  }
-  const post = (path: string, body: unknown, bearer = token) => call("POST", path, body, bearer);
-  const get = (path: string, bearer = token) => call("GET", path, undefined, bearer);
-  const patch = (path: string, body: unknown, bearer = token) => call("PATCH", path, body, bearer);
-  const del = (path: string, bearer = token) => call("DELETE", path, undefined, bearer);
+  const post = (path: string, body: unknown, bearer = token) => api.call("POST", path, bearer, body);
+  const get = (path: string, bearer = token) => api.call("GET", path, bearer);
+  const patch = (path: string, body: unknown, bearer = token) => api.call("PATCH", path, bearer, body);
+  const del = (path: string, bearer = token) => api.call("DELETE", path, bearer);
 
   /** Creates a profile over REST and insists on 200. */
   async function createProfile(profile: Json, bearer = token): Promise<Json> {
@@ -78,6 +69,7 @@ describe("device profiles", () => {
 
   beforeAll(async () => {
     service = await startTestService();
+    api = createRestApi(service.baseUrl);
     tenant = randomUUID();
     token = await service.token(tenant);
     otherTenant = randomUUID();

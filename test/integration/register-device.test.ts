@@ -6,6 +6,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
 import { DeviceRegistryService, RegisterDeviceRequestSchema } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const seedBody = {
@@ -25,15 +26,9 @@ describe("RegisterDevice", () => {
   let service: TestService;
   let tenant: string;
   let token: string;
+  let api: RestApi;
 
-  async function post(path: string, body: unknown, bearer = token) {
-    const res = await fetch(`${service.baseUrl}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
+  const post = (path: string, body: unknown, bearer = token) => api.call("POST", path, bearer, body);
 
   async function count(sql: string, ...params: unknown[]): Promise<number> {
     return Number((await service.db.pool.query(sql, params)).rows[0].n);
@@ -41,6 +36,7 @@ describe("RegisterDevice", () => {
 
   beforeAll(async () => {
     service = await startTestService();
+    api = createRestApi(service.baseUrl);
     tenant = randomUUID();
     token = await service.token(tenant);
     const profile = await post("/api/v1/profiles", { profile_id: "p_temp_sensor_v2", display_name: "Temp sensor v2" });

@@ -4,9 +4,8 @@ import { randomUUID } from "node:crypto";
 import type { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { registrationRowCounts } from "../support/test-database.js";
+import { createRestApi, type Json, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
-
-type Json = Record<string, unknown>;
 
 const REST_PATH = "/api/v1/devices";
 const CONNECT_PATH = "/deviceregistry.v1.DeviceRegistryService/RegisterDevice";
@@ -31,20 +30,15 @@ describe("RegisterDevice input validation", () => {
   let plainDeviceId: string;
   /** A gateway of another tenant. */
   let foreignGatewayId: string;
+  let api: RestApi;
 
-  async function send(path: string, body: Json | Uint8Array, bearer = token): Promise<{ status: number; body: Json }> {
-    const res = await fetch(`${service.baseUrl}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-      body: body instanceof Uint8Array ? body : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Json };
-  }
+  const send = (path: string, body: Json | Uint8Array, bearer = token) => api.call("POST", path, bearer, body);
 
   const rowCounts = () => registrationRowCounts(service.db.pool);
 
   beforeAll(async () => {
     service = await startTestService();
+    api = createRestApi(service.baseUrl);
     tenant = randomUUID();
     token = await service.token(tenant);
     otherToken = await service.token(randomUUID());

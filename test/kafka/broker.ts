@@ -36,8 +36,8 @@ import kafkajs from 'kafkajs';
 const { Kafka, logLevel } = kafkajs;
 
 /** Folder of this file (test/kafka). */
-export const KAFKA_DIR = dirname(fileURLToPath(import.meta.url));
-export const KAFKA_POM = join(KAFKA_DIR, 'pom.xml');
+const KAFKA_DIR = dirname(fileURLToPath(import.meta.url));
+const KAFKA_POM = join(KAFKA_DIR, 'pom.xml');
 
 const HOST = '127.0.0.1';
 const NODE_ID = 1;
@@ -100,7 +100,7 @@ interface BrokerState {
 // Classpath (Maven)
 
 /** Kafka version: KAFKA_VERSION env, else <kafka.version> in pom.xml. */
-export function kafkaVersion(): string {
+function kafkaVersion(): string {
   const fromEnv = process.env['KAFKA_VERSION'];
   if (fromEnv) return fromEnv;
   const pom = readFileSync(KAFKA_POM, 'utf8');
@@ -110,7 +110,7 @@ export function kafkaVersion(): string {
 }
 
 /** Folder the jars are copied to by `mvn dependency:copy-dependencies`. */
-export function kafkaLibsDir(version = kafkaVersion()): string {
+function kafkaLibsDir(version = kafkaVersion()): string {
   return join(KAFKA_DIR, 'target', `kafka-${version}`);
 }
 
@@ -150,7 +150,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Maven if they are not. Safe to call from several processes at once (a lock
  * dir serialises the mvn runs). Returns the jar folder.
  */
-export async function ensureKafkaClasspath(log: (line: string) => void = () => {}): Promise<string> {
+async function ensureKafkaClasspath(log: (line: string) => void = () => {}): Promise<string> {
   const version = kafkaVersion();
   const libs = kafkaLibsDir(version);
   if (classpathComplete(libs, version)) return libs;
@@ -205,7 +205,7 @@ function javaBin(): string {
 }
 
 /** A port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
     server.unref();

@@ -8,15 +8,19 @@ export interface RestReply {
 }
 
 /** A REST answer with its response headers. */
-export interface RestExchange extends RestReply {
+interface RestExchange extends RestReply {
   readonly headers: Headers;
 }
 
-/** Plain-fetch calls to the REST mapping of a running service, with a bearer token. */
+/**
+ * Plain-fetch calls to the REST mapping of a running service, with a bearer token (none when it
+ * is undefined). A body is sent as JSON, or as it is when it is bytes; an answer that is not JSON
+ * has the body { unparsable: its first 200 characters }.
+ */
 export interface RestApi {
-  call(method: string, path: string, token: string, body?: unknown): Promise<RestReply>;
+  call(method: string, path: string, token: string | undefined, body?: unknown): Promise<RestReply>;
   /** A call with extra request headers, answered with the response headers too. */
-  exchange(method: string, path: string, token: string, body: unknown, headers: Record<string, string>): Promise<RestExchange>;
+  exchange(method: string, path: string, token: string | undefined, body: unknown, headers: Record<string, string>): Promise<RestExchange>;
   /** Registers a device and insists on 200; the answer carries its api_key. */
   register(token: string, device: Json): Promise<Json>;
   /** AuthenticateDevice as a hub would call it, with a `service` token. */
@@ -25,15 +29,15 @@ export interface RestApi {
 
 /** A REST client for the service at `baseUrl`. */
 export function createRestApi(baseUrl: string): RestApi {
-  const exchange = async (method: string, path: string, token: string, body: unknown, headers: Record<string, string>): Promise<RestExchange> => {
+  const exchange = async (method: string, path: string, token: string | undefined, body: unknown, headers: Record<string, string>): Promise<RestExchange> => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body: body instanceof Uint8Array ? body : JSON.stringify(body) }),
     });
-    return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
+    return { status: res.status, body: parsed(await res.text()), headers: res.headers };
   };
-  const call = async (method: string, path: string, token: string, body?: unknown): Promise<RestReply> => {
+  const call = async (method: string, path: string, token: string | undefined, body?: unknown): Promise<RestReply> => {
     const { status, body: json } = await exchange(method, path, token, body, {});
     return { status, body: json };
   };
@@ -48,4 +52,13 @@ export function createRestApi(baseUrl: string): RestApi {
     authenticate: (serviceToken, deviceId, apiKey) =>
       call("POST", "/api/v1/devices:authenticate", serviceToken, { device_id: deviceId, api_key: apiKey }),
   };
+}
+
+/** A body's JSON, or its first characters when it is not JSON. */
+function parsed(text: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return { unparsable: text.slice(0, 200) };
+  }
 }

@@ -6,14 +6,13 @@ import { pino } from "pino";
 import { createApp } from "../../src/app.js";
 import { createKeySet } from "../../src/auth/key-set.js";
 import { createTokenVerifier } from "../../src/auth/token-verifier.js";
-import { KafkaPublisher } from "../../src/events/kafka-publisher.js";
-import { OutboxRelay } from "../../src/events/outbox-relay.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { defaultHttpTimeouts, defaultMaxBatchBodyBytes, type HttpTimeouts } from "../../src/config.js";
 import type { ClaimRateLimits } from "../../src/db/claim-rate-limiter.js";
 import type { Hub } from "../../src/domain/hub-pool.js";
 import { loadOrCreateDevCa } from "../../src/pki/dev-ca.js";
 import { IssuingCa } from "../../src/pki/issuing-ca.js";
+import { startKafkaRelay } from "../../src/relay.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { createTestKeys, type TestKeys } from "./test-keys.js";
 
@@ -67,15 +66,14 @@ export async function startTestService(
   const verifier = createTokenVerifier({ keySet: createKeySet(keys.jwksPath) });
   const devCa = await loadOrCreateDevCa(mkdtempSync(path.join(os.tmpdir(), "issuing-ca-")));
   const issuingCa = await IssuingCa.load(devCa.pem, 30 * 86_400_000, TEST_CRL_URL);
-  const relay = options.kafka && new OutboxRelay({
+  const relay = options.kafka && startKafkaRelay({
+    kafka: { ...options.kafka, partitions: 3, replicationFactor: 1, timeoutMs: 5_000 },
     databaseUrl: db.url,
-    sink: new KafkaPublisher({ ...options.kafka, partitions: 3, replicationFactor: 1, timeoutMs: 5_000, logger }),
     logger,
     metrics: metrics.relay,
     pollIntervalMs: 200,
     backoffMaxMs: 1_000,
   });
-  relay?.start();
   const server = await createApp({
     pool: db.pool,
     verifier,

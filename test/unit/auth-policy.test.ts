@@ -9,7 +9,6 @@ import type { Caller, Role } from "../../src/auth/caller.js";
 import {
   accessPolicy,
   accessPolicyRows,
-  authorize,
   createPolicy,
   formatPolicyTable,
   procedureOf,
@@ -69,10 +68,10 @@ describe("access policy", () => {
 
   test.each(matrix)("$method.name by $name: allowed=$allowed", ({ method, who, allowed }) => {
     if (allowed) {
-      expect(() => authorize(who, method)).not.toThrow();
+      expect(() => accessPolicy.authorize(who, method)).not.toThrow();
       return;
     }
-    const err = denial(() => authorize(who, method));
+    const err = denial(() => accessPolicy.authorize(who, method));
     expect(err.code).toBe(Code.PermissionDenied);
     expect(err.rawMessage).toBe(
       who.role === "member" ? "role member lacks permission devices" : `role ${who.role} may not call ${method.name}`,
@@ -101,7 +100,7 @@ describe("access policy", () => {
   test("health and reflection need no credential: JWT auth skips them and any caller may call them", () => {
     for (const method of [...Health.methods, ...ServerReflection.methods, ...ServerReflectionV1alpha.methods]) {
       expect([method.name, accessPolicy.authenticationOf(method)]).toEqual([method.name, "none"]);
-      for (const [, who] of callers) expect(() => authorize(who, method)).not.toThrow();
+      for (const [, who] of callers) expect(() => accessPolicy.authorize(who, method)).not.toThrow();
     }
   });
 

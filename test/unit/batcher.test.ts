@@ -1,4 +1,3 @@
-import { describe, expect, test } from "@jest/globals";
 import { setImmediate as nextRound } from "node:timers/promises";
 import { createBatcher } from "../../src/db/batcher.js";
 

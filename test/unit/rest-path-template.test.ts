@@ -1,8 +1,12 @@
 import fc from "fast-check";
-import { bindVariables, matchPathTemplate } from "../../src/rest/path-match.js";
-import { parsePathTemplate } from "../../src/rest/path-template.js";
-import type { PathTemplate } from "../../src/rest/path-template.js";
-import { compareTemplates, templateShape } from "../../src/rest/route-order.js";
+import {
+  bindVariables,
+  compareTemplates,
+  matchPathTemplate,
+  parsePathTemplate,
+  templateShape,
+  type PathTemplate,
+} from "../../src/rest/path-template.js";
 
 /** Matches and binds, returning { field.path: value } or undefined. */
 function bind(template: PathTemplate, path: string): Record<string, string> | undefined {

@@ -1,10 +1,22 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RestTestService } from "../../gen/resttest/v1/rest_test_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { errorCodeName } from "../../src/convert/error-code.js";
-import { listRestRoutes, readHttpBindings, httpStatusForCode } from "../../src/rest/index.js";
+import { readHttpBindings } from "../../src/rest/http-rule.js";
 import { bodyTooLarge } from "../../src/rest/request-body.js";
-import { toRestError, withHttpStatus } from "../../src/rest/rest-error.js";
+import { httpStatusForCode, toRestError, withHttpStatus } from "../../src/rest/rest-error.js";
 import { compileRoutes, findRoute } from "../../src/rest/route-table.js";
+
+/** The compiled routes in matching order, as method, template, RPC and body mapping. */
+function listRestRoutes(services: readonly DescService[]) {
+  return compileRoutes(services).map((route) => ({
+    method: route.httpMethod,
+    pathTemplate: route.template.source,
+    rpc: route.rpc,
+    body: route.binding.body,
+    responseBody: route.binding.responseBody,
+  }));
+}
 
 describe("readHttpBindings", () => {
   it("reads the rule, every verb, body, response_body and additional_bindings", () => {
