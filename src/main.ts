@@ -95,7 +95,12 @@ function startRelay(config: Config, databaseUrl: string, logger: Logger, metrics
     return undefined;
   }
   const relay = startKafkaRelay({
-    kafka: { brokers: config.kafkaBrokers, topic: config.kafkaTopic, partitions: config.kafkaTopicPartitions, replicationFactor: config.kafkaReplicationFactor },
+    kafka: {
+      brokers: config.kafkaBrokers,
+      topic: config.kafkaTopic,
+      partitions: config.kafkaTopicPartitions,
+      replicationFactor: config.kafkaReplicationFactor,
+    },
     databaseUrl,
     logger,
     metrics,

@@ -58,8 +58,12 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
     const registry = createDeviceRegistryService(deps);
     router.service(DeviceRegistryService, registry);
     // Registered again with their own body limit: a path's last registration is the one that answers.
-    router.rpc(DeviceRegistryService.method.importDevices, registry.importDevices, { readMaxBytes: deps.maxBodyBytes(DeviceRegistryService.method.importDevices) });
-    router.rpc(DeviceRegistryService.method.revokeClaimKeys, registry.revokeClaimKeys, { readMaxBytes: deps.maxBodyBytes(DeviceRegistryService.method.revokeClaimKeys) });
+    router.rpc(DeviceRegistryService.method.importDevices, registry.importDevices, {
+      readMaxBytes: deps.maxBodyBytes(DeviceRegistryService.method.importDevices),
+    });
+    router.rpc(DeviceRegistryService.method.revokeClaimKeys, registry.revokeClaimKeys, {
+      readMaxBytes: deps.maxBodyBytes(DeviceRegistryService.method.revokeClaimKeys),
+    });
     router.service(DeviceProvisioningService, createDeviceProvisioningService(deps));
     router.service(DeviceAuthService, createDeviceAuthService(deps.authenticator));
     router.service(ManufacturerCaService, createManufacturerCaService(deps.manufacturerCas));

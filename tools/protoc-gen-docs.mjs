@@ -11,7 +11,13 @@ function text(desc) {
   const leading = getComments(desc).leading ?? "";
   return leading
     .split(/\n\s*\n/)
-    .map((paragraph) => paragraph.split("\n").map((line) => line.trim()).filter(Boolean).join(" "))
+    .map((paragraph) =>
+      paragraph
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .join(" "),
+    )
     .filter(Boolean)
     .join("\n\n");
 }

@@ -22,14 +22,19 @@ export const claimCommands: Readonly<Record<string, Command>> = {
       const name = stringOption(values, "state");
       const state = name === undefined ? DeviceClaim_State.UNSPECIFIED : states[name];
       if (state === undefined) throw new UsageError(`--state must be one of ${Object.keys(states).join(", ")}, got "${name}"`);
-      await writeJsonList(out, "claims", DeviceClaimSchema, (async function* () {
-        let pageToken = "";
-        do {
-          const res = await client.listDeviceClaims({ state, pageSize: 1000, pageToken });
-          yield res.claims;
-          pageToken = res.nextPageToken;
-        } while (pageToken !== "");
-      })());
+      await writeJsonList(
+        out,
+        "claims",
+        DeviceClaimSchema,
+        (async function* () {
+          let pageToken = "";
+          do {
+            const res = await client.listDeviceClaims({ state, pageSize: 1000, pageToken });
+            yield res.claims;
+            pageToken = res.nextPageToken;
+          } while (pageToken !== "");
+        })(),
+      );
       return 0;
     },
   },

@@ -35,9 +35,7 @@ const listFlags: readonly FieldFlag[] = [
 ];
 
 // The fields update may change (UpdateDevice's update_mask; hardware_id is immutable).
-const updateFlags: readonly FieldFlag[] = [
-  ...registerFlags.filter((f) => !["hardware-id", "gateway"].includes(f.flag)),
-];
+const updateFlags: readonly FieldFlag[] = [...registerFlags.filter((f) => !["hardware-id", "gateway"].includes(f.flag))];
 
 /** UpdateDevice of the fields named in `paths`. */
 function updateDevice(client: CommandContext["client"], deviceId: string, device: Device, paths: readonly string[], etag: string | undefined): Promise<Device> {
@@ -120,21 +118,27 @@ export const deviceCommands: Readonly<Record<string, Command>> = {
         await writeJsonPage(out, "devices", DeviceSchema, res.devices, res.nextPageToken);
         return 0;
       }
-      await writeJsonList(out, "devices", DeviceSchema, (async function* () {
-        let pageToken = "";
-        do {
-          const res = await client.listDevices({ ...filters, pageSize: 1000, pageToken });
-          yield res.devices;
-          pageToken = res.nextPageToken;
-        } while (pageToken !== "");
-      })());
+      await writeJsonList(
+        out,
+        "devices",
+        DeviceSchema,
+        (async function* () {
+          let pageToken = "";
+          do {
+            const res = await client.listDevices({ ...filters, pageSize: 1000, pageToken });
+            yield res.devices;
+            pageToken = res.nextPageToken;
+          } while (pageToken !== "");
+        })(),
+      );
       return 0;
     },
   },
   update: {
     summary: "change the fields given (and only those); prints the device",
     usage: "update <device_id> [fields] [--etag <etag>]",
-    help: `${flagHelp(updateFlags)}\n  --etag <etag>                 apply only if the device is still at this etag (else ABORTED)\n` +
+    help:
+      `${flagHelp(updateFlags)}\n  --etag <etag>                 apply only if the device is still at this etag (else ABORTED)\n` +
       "  A list or map flag replaces the whole field; --clear <field> empties one (repeatable).",
     options: { ...flagOptions(updateFlags), etag: { type: "string" }, clear: { type: "string", multiple: true } },
     positionals: ["device_id"],

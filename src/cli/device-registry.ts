@@ -92,9 +92,11 @@ function env(name: string): string | undefined {
 function overview(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length)) + 2;
   const list = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}${c.summary}`);
-  return `usage: device-registry <command> [options]\n\ncommands:\n${list.join("\n")}\n\noptions of every command:\n${globalHelp}\n\n` +
+  return (
+    `usage: device-registry <command> [options]\n\ncommands:\n${list.join("\n")}\n\noptions of every command:\n${globalHelp}\n\n` +
     "`device-registry <command> --help` describes a command. Output is JSON with the API's field names;\n" +
-    "errors print CODE: message and exit 1; usage errors exit 2.\n";
+    "errors print CODE: message and exit 1; usage errors exit 2.\n"
+  );
 }
 
 function commandHelp(command: Command): string {

@@ -113,7 +113,8 @@ async function openNew(path: string): Promise<NodeJS.WritableStream> {
   try {
     await once(stream, "open");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new UsageError(`--out ${path} already exists: it is never overwritten, as it may hold claim keys; name a new file`);
+    if ((err as NodeJS.ErrnoException).code === "EEXIST")
+      throw new UsageError(`--out ${path} already exists: it is never overwritten, as it may hold claim keys; name a new file`);
     throw new UsageError(`--out ${path}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return stream;

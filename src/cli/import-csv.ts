@@ -10,8 +10,7 @@ export const IMPORT_COLUMNS = ["hardware_id", "name", "groups", "tags", "meta", 
 
 /** One data row of the CSV: an entry to import, or why the row cannot be one. */
 export type CsvRow = { readonly line: number; readonly bytes: number } & (
-  | { readonly entry: ImportDeviceEntry }
-  | { readonly hardwareId: string; readonly error: string }
+  { readonly entry: ImportDeviceEntry } | { readonly hardwareId: string; readonly error: string }
 );
 
 type Parsed = { record: string[]; info: { records: number; lines: number; bytes: number } };
@@ -56,7 +55,8 @@ export async function* readImportCsv(input: Readable): AsyncGenerator<CsvRow> {
 function header(fields: string[]): string[] {
   const columns = fields.map((f) => f.toLowerCase());
   for (const [i, c] of columns.entries()) {
-    if (!(IMPORT_COLUMNS as readonly string[]).includes(c)) throw new UsageError(`unknown column "${fields[i]}" in the header (columns: ${IMPORT_COLUMNS.join(", ")})`);
+    if (!(IMPORT_COLUMNS as readonly string[]).includes(c))
+      throw new UsageError(`unknown column "${fields[i]}" in the header (columns: ${IMPORT_COLUMNS.join(", ")})`);
     if (columns.indexOf(c) !== i) throw new UsageError(`column "${c}" appears twice in the header`);
   }
   if (!columns.includes("hardware_id")) throw new UsageError("the header has no hardware_id column");
@@ -92,7 +92,10 @@ function skippedRow(s: Skipped, bytes: number): CsvRow {
 
 /** `a;b` as ["a", "b"]. */
 function list(cell: string): string[] {
-  return cell.split(";").map((s) => s.trim()).filter(Boolean);
+  return cell
+    .split(";")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** true/false, yes/no or 1/0; empty is false. */

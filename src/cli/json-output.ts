@@ -30,7 +30,15 @@ export async function writeJsonPage<D extends DescMessage>(
   items: readonly MessageShape<D>[],
   nextPageToken: string,
 ): Promise<void> {
-  await writeItems(out, key, schema, (async function* () { yield items; })(), `, "next_page_token": ${JSON.stringify(nextPageToken)}`);
+  await writeItems(
+    out,
+    key,
+    schema,
+    (async function* () {
+      yield items;
+    })(),
+    `, "next_page_token": ${JSON.stringify(nextPageToken)}`,
+  );
 }
 
 async function writeItems<D extends DescMessage>(

@@ -31,14 +31,19 @@ export const profileCommands: Readonly<Record<string, Command>> = {
         await writeMessage(out, ListDeviceProfilesResponseSchema, await client.listDeviceProfiles(page));
         return 0;
       }
-      await writeJsonList(out, "profiles", DeviceProfileSchema, (async function* () {
-        let pageToken = "";
-        do {
-          const res = await client.listDeviceProfiles({ pageSize: 1000, pageToken });
-          yield res.profiles;
-          pageToken = res.nextPageToken;
-        } while (pageToken !== "");
-      })());
+      await writeJsonList(
+        out,
+        "profiles",
+        DeviceProfileSchema,
+        (async function* () {
+          let pageToken = "";
+          do {
+            const res = await client.listDeviceProfiles({ pageSize: 1000, pageToken });
+            yield res.profiles;
+            pageToken = res.nextPageToken;
+          } while (pageToken !== "");
+        })(),
+      );
       return 0;
     },
   },

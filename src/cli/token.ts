@@ -41,7 +41,10 @@ async function main(): Promise<void> {
     tenantId: values.tenant ?? "",
     role: values.role ?? "",
     subject: values.sub,
-    permissions: values.permissions?.split(",").map((p) => p.trim()).filter(Boolean),
+    permissions: values.permissions
+      ?.split(",")
+      .map((p) => p.trim())
+      .filter(Boolean),
     ttlSeconds: values.ttl === undefined ? undefined : Number(values.ttl),
     // Match the server's checks when it runs with AUTH_ISSUER / AUTH_AUDIENCE in dev mode.
     issuer: values.issuer ?? env("AUTH_ISSUER"),

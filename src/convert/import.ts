@@ -1,10 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  ImportDeviceResultSchema,
-  type ImportDeviceEntry,
-  type ImportDeviceResult,
-} from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { ImportDeviceResultSchema, type ImportDeviceEntry, type ImportDeviceResult } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import type { ImportEntry, ImportResult } from "../domain/import-service.js";
 import { entryErrorToMessage } from "./error-code.js";
 

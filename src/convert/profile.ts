@@ -1,9 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  DeviceProfileSchema,
-  type DeviceProfile as DeviceProfileMessage,
-} from "../../gen/deviceregistry/v1/device_profile_pb.js";
+import { DeviceProfileSchema, type DeviceProfile as DeviceProfileMessage } from "../../gen/deviceregistry/v1/device_profile_pb.js";
 import { etagOf, type DeviceProfile } from "../domain/device.js";
 import type { ProfileFields } from "../domain/profile-service.js";
 

@@ -120,8 +120,14 @@ export class ClaimRepository {
       [tenantId, after, state ?? null, limit, now],
     );
     return result.rows.map((r) => ({
-      hardwareId: r.hardware_id, name: r.name, profileId: r.profile_id, isGateway: r.is_gateway, state: r.state,
-      deviceId: r.device_id, createdAt: r.created_at, expiresAt: r.expires_at,
+      hardwareId: r.hardware_id,
+      name: r.name,
+      profileId: r.profile_id,
+      isGateway: r.is_gateway,
+      state: r.state,
+      deviceId: r.device_id,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
     }));
   }
 
@@ -135,8 +141,18 @@ export class ClaimRepository {
     const r = result.rows[0];
     return r
       ? {
-          claimId: r.claim_id, tenantId: r.tenant_id, hardwareId: r.hardware_id, name: r.name, groups: r.groups, tags: r.tags,
-          profileId: r.profile_id, subModel: r.sub_model, meta: r.meta, config: r.config, isGateway: r.is_gateway, expiresAt: r.expires_at,
+          claimId: r.claim_id,
+          tenantId: r.tenant_id,
+          hardwareId: r.hardware_id,
+          name: r.name,
+          groups: r.groups,
+          tags: r.tags,
+          profileId: r.profile_id,
+          subModel: r.sub_model,
+          meta: r.meta,
+          config: r.config,
+          isGateway: r.is_gateway,
+          expiresAt: r.expires_at,
           deviceId: r.device_id,
         }
       : undefined;

@@ -63,7 +63,13 @@ export class CredentialRepository {
     const identities = new Array<DeviceIdentity | undefined>(lookups.length).fill(undefined);
     for (const row of result.rows) {
       identities[Number(row.i) - 1] = {
-        deviceId: row.device_id, tenantId: row.tenant_id, gatewayId: row.gateway_id, status: row.status, hubId: row.hub_id, hubUrl: row.hub_url, isGateway: row.is_gateway,
+        deviceId: row.device_id,
+        tenantId: row.tenant_id,
+        gatewayId: row.gateway_id,
+        status: row.status,
+        hubId: row.hub_id,
+        hubUrl: row.hub_url,
+        isGateway: row.is_gateway,
       };
     }
     return identities;
@@ -85,7 +91,15 @@ export class CredentialRepository {
       name: "insert-credential",
       text: `INSERT INTO device_credentials (credential_id, device_id, kind, secret_hash, created_at, certificate_serial, not_after)
      VALUES ($1::uuid, $2::uuid, $3::text, $4::bytea, $5::timestamptz, $6::text, $7::timestamptz)`,
-      values: [credential.credentialId, deviceId, credential.kind, credential.secretHash, now, credential.certificate?.serial ?? null, credential.certificate?.notAfter ?? null],
+      values: [
+        credential.credentialId,
+        deviceId,
+        credential.kind,
+        credential.secretHash,
+        now,
+        credential.certificate?.serial ?? null,
+        credential.certificate?.notAfter ?? null,
+      ],
     });
   }
 

@@ -143,8 +143,16 @@ export class DeviceRepository {
              ORDER BY created_at, device_id
              LIMIT $10::int`,
       values: [
-        tenantId, filter.group, filter.tag && JSON.stringify({ [filter.tag.key]: filter.tag.value }), filter.status,
-        filter.gatewayId, filter.profileId, filter.hardwareId, cursor?.createdAt ?? null, cursor?.deviceId ?? null, limit,
+        tenantId,
+        filter.group,
+        filter.tag && JSON.stringify({ [filter.tag.key]: filter.tag.value }),
+        filter.status,
+        filter.gatewayId,
+        filter.profileId,
+        filter.hardwareId,
+        cursor?.createdAt ?? null,
+        cursor?.deviceId ?? null,
+        limit,
       ],
     });
     return result.rows.map(deviceFromRow);
@@ -167,7 +175,10 @@ export class DeviceRepository {
 
   /** Locks and returns the tenant's device with this hardware_id, or undefined. */
   lockByHardwareId(tenantId: string, hardwareId: string): Promise<Device | undefined> {
-    return this.one("lock-device-by-hardware-id", `SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text FOR UPDATE`, [tenantId, hardwareId]);
+    return this.one("lock-device-by-hardware-id", `SELECT * FROM devices WHERE tenant_id = $1::uuid AND hardware_id = $2::text FOR UPDATE`, [
+      tenantId,
+      hardwareId,
+    ]);
   }
 
   private async one(name: string, text: string, values: unknown[]): Promise<Device | undefined> {
@@ -191,20 +202,33 @@ export class DeviceRepository {
 
   /** Writes every mutable column of a locked device and bumps its version; returns the stored row. */
   async write(device: Device): Promise<Device> {
-    const result = await this.db.query({
-      name: "write-device",
-      text: `UPDATE devices SET name = $3::text, status = $4::text, groups = $5::text[], tags = $6::jsonb, anchor_mode = $7::smallint,
+    const result = await this.db
+      .query({
+        name: "write-device",
+        text: `UPDATE devices SET name = $3::text, status = $4::text, groups = $5::text[], tags = $6::jsonb, anchor_mode = $7::smallint,
        profile_id = $8::text, gateway_id = $9::uuid, firmware = $10::text, meta = $11::jsonb, config = $12::jsonb,
        sub_model = $13::text, updated_at = $14::timestamptz, version = version + 1
      WHERE tenant_id = $1::uuid AND device_id = $2::uuid RETURNING *`,
-      values: [
-        device.tenantId, device.deviceId, device.name, device.status, device.groups, JSON.stringify(device.tags), device.anchorMode,
-        device.profileId, device.gatewayId, device.firmware, JSON.stringify(device.meta), jsonOrNull(device.config), device.subModel,
-        device.updatedAt,
-      ],
-    }).catch((err: unknown) => {
-      throw deviceWriteError(err, device);
-    });
+        values: [
+          device.tenantId,
+          device.deviceId,
+          device.name,
+          device.status,
+          device.groups,
+          JSON.stringify(device.tags),
+          device.anchorMode,
+          device.profileId,
+          device.gatewayId,
+          device.firmware,
+          JSON.stringify(device.meta),
+          jsonOrNull(device.config),
+          device.subModel,
+          device.updatedAt,
+        ],
+      })
+      .catch((err: unknown) => {
+        throw deviceWriteError(err, device);
+      });
     return deviceFromRow(result.rows[0]);
   }
 

@@ -16,8 +16,21 @@ export class ManufacturerCaRepository {
          VALUES ($1::uuid, $2::uuid, $3::text, $4::bytea, $5::text, $6::timestamptz, $7::timestamptz, $8::boolean,
            $9::smallint, $10::text, $11::text[], $12::jsonb, $13::timestamptz, $13::timestamptz, 1)
          ON CONFLICT ON CONSTRAINT manufacturer_cas_fingerprint_key DO NOTHING`,
-        [ca.caId, ca.tenantId, ca.certificatePem, ca.fingerprint, ca.subject, ca.notBefore, ca.notAfter, ca.enabled,
-          ca.hardwareIdSource, ca.profileId, ca.groups, JSON.stringify(ca.tags), ca.createdAt],
+        [
+          ca.caId,
+          ca.tenantId,
+          ca.certificatePem,
+          ca.fingerprint,
+          ca.subject,
+          ca.notBefore,
+          ca.notAfter,
+          ca.enabled,
+          ca.hardwareIdSource,
+          ca.profileId,
+          ca.groups,
+          JSON.stringify(ca.tags),
+          ca.createdAt,
+        ],
       );
       return result.rowCount === 1;
     } catch (err) {

@@ -20,9 +20,7 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<strin
   const applied: string[] = [];
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-    await client.query(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-    );
+    await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
     const done = new Set((await client.query<{ name: string }>("SELECT name FROM schema_migrations")).rows.map((r) => r.name));
     for (const file of files.filter((f) => !done.has(f))) {
       await client.query("BEGIN");
@@ -54,5 +52,7 @@ export async function pendingMigrations(pool: pg.Pool, dir = migrationsDir): Pro
 
 /** The migration files of `dir` (NNNN_name.sql), in name order. */
 function migrationFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
+    .sort();
 }

@@ -70,10 +70,7 @@ export class ProfileRepository {
   /** Deletes the profile; false when it did not exist. Refused while devices still use it. */
   async delete(tenantId: string, profileId: string): Promise<boolean> {
     try {
-      const result = await this.db.query(
-        `DELETE FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id = $2::text`,
-        [tenantId, profileId],
-      );
+      const result = await this.db.query(`DELETE FROM device_profiles WHERE tenant_id = $1::uuid AND profile_id = $2::text`, [tenantId, profileId]);
       return result.rowCount === 1;
     } catch (err) {
       const code = pgErrorOf(err)?.code;
@@ -86,8 +83,7 @@ export class ProfileRepository {
 }
 
 function editableValues(p: DeviceProfile): unknown[] {
-  return [p.displayName, p.groups, JSON.stringify(p.tags), p.anchorMode, p.firmware, JSON.stringify(p.meta),
-    jsonOrNull(p.config), p.credentialType];
+  return [p.displayName, p.groups, JSON.stringify(p.tags), p.anchorMode, p.firmware, JSON.stringify(p.meta), jsonOrNull(p.config), p.credentialType];
 }
 
 function profileFromRow(row: Record<string, unknown>): DeviceProfile {

@@ -44,7 +44,10 @@ export class CertificateRegistration {
    * (returned once). The same certificate again returns the same device, writing nothing.
    * UNAUTHENTICATED "Not authorized", whatever the reason, unless the certificate is acceptable.
    */
-  async register(der: Buffer | undefined, reported: CertificateRegistrationRequest): Promise<{ device: Device; created: boolean; credential?: CredentialSecrets }> {
+  async register(
+    der: Buffer | undefined,
+    reported: CertificateRegistrationRequest,
+  ): Promise<{ device: Device; created: boolean; credential?: CredentialSecrets }> {
     const now = this.now();
     const { certificate, ca, hardwareId } = await this.acceptable(der, now);
     const fields = reportedFields(reported);
@@ -75,7 +78,11 @@ export class CertificateRegistration {
       if (!(await tx.devices.insert(device, null, event))) throw new AbortedError("the device was registered concurrently; register again");
       const serial = certificate.serialNumber.toLowerCase();
       if (ours) await tx.credentials.replace(device.deviceId, ours.stored, now);
-      await tx.credentials.insertManufacturerCredential(device.deviceId, { credentialId: randomUUID(), fingerprint, serial, notAfter: certificate.validToDate, caId: ca.caId }, now);
+      await tx.credentials.insertManufacturerCredential(
+        device.deviceId,
+        { credentialId: randomUUID(), fingerprint, serial, notAfter: certificate.validToDate, caId: ca.caId },
+        now,
+      );
       return { device, created: true, ...(ours ? { credential: ours.secrets } : {}) };
     });
   }

@@ -136,7 +136,11 @@ export class DeviceService {
     await this.store.transaction(async (tx) => {
       const [device, ...children] = await tx.devices.deleteTree(actor.tenantId, target);
       if (!device) throw notFound(id);
-      if (revokeClaimKeys) await tx.claims.delete(actor.tenantId, [device, ...children].map((d) => d.hardwareId));
+      if (revokeClaimKeys)
+        await tx.claims.delete(
+          actor.tenantId,
+          [device, ...children].map((d) => d.hardwareId),
+        );
       const now = this.now();
       const events = [deviceDeleted(device, actor.subject, now), ...children.map((c) => deviceDeleted(c, actor.subject, now, device.deviceId))];
       await tx.outbox.insert(events);

@@ -47,7 +47,8 @@ export class ImportService {
     const checked = entries.map((entry, i) => {
       try {
         const claim = validateEntry(entry, `devices[${i}].`);
-        if (seen.has(claim.hardwareId)) return refused(entry.hardwareId, new AlreadyExistsError(`hardware_id "${entry.hardwareId}" appears twice in this request`));
+        if (seen.has(claim.hardwareId))
+          return refused(entry.hardwareId, new AlreadyExistsError(`hardware_id "${entry.hardwareId}" appears twice in this request`));
         seen.add(claim.hardwareId);
         return claim;
       } catch (err) {

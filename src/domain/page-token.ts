@@ -38,7 +38,14 @@ export class PageTokens {
    * One page of the tenant's `list`, from `rows` read with one more than `size`: the first `size`
    * rows and the token of the page after them ("" when this is the last page).
    */
-  page<T>(tenantId: string, list: string, rows: readonly T[], size: number, positionOf: (last: T) => Record<string, string>, filters = ""): { items: T[]; next: string } {
+  page<T>(
+    tenantId: string,
+    list: string,
+    rows: readonly T[],
+    size: number,
+    positionOf: (last: T) => Record<string, string>,
+    filters = "",
+  ): { items: T[]; next: string } {
     const items = rows.slice(0, size);
     const last = items[items.length - 1];
     return { items, next: rows.length > size && last !== undefined ? this.encode(tenantId, list, positionOf(last), filters) : "" };

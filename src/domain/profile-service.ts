@@ -7,10 +7,7 @@ import { maskedFields, retryLostUpdates, withMasked } from "./update-mask.js";
 import * as v from "./validate.js";
 
 /** The fields of a profile a caller may set. */
-export type ProfileFields = Pick<
-  DeviceProfile,
-  "displayName" | "groups" | "tags" | "anchorMode" | "firmware" | "meta" | "config" | "credentialType"
->;
+export type ProfileFields = Pick<DeviceProfile, "displayName" | "groups" | "tags" | "anchorMode" | "firmware" | "meta" | "config" | "credentialType">;
 
 /** update_mask paths of UpdateDeviceProfile, by proto field name. */
 const updatable: Record<string, keyof ProfileFields> = {

@@ -45,7 +45,10 @@ export class KafkaPublisher {
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
       // kafkajs logs every retry as an error; the relay reports outages itself, once per attempt.
       logLevel: logLevel.WARN,
-      logCreator: () => ({ namespace, log: entry }) => log.debug({ namespace, detail: entry.message }, "kafkajs"),
+      logCreator:
+        () =>
+        ({ namespace, log: entry }) =>
+          log.debug({ namespace, detail: entry.message }, "kafkajs"),
     });
   }
 
@@ -53,10 +56,7 @@ export class KafkaPublisher {
   async send(records: readonly KafkaRecord[]): Promise<void> {
     try {
       const producer = await this.connectedProducer();
-      await this.bounded(
-        producer.send({ topic: this.options.topic, acks: -1, timeout: this.timeoutMs, messages: records.map((r) => ({ ...r })) }),
-        "send",
-      );
+      await this.bounded(producer.send({ topic: this.options.topic, acks: -1, timeout: this.timeoutMs, messages: records.map((r) => ({ ...r })) }), "send");
     } catch (err) {
       await this.discardProducer();
       throw err instanceof KafkaUnavailableError ? err : new KafkaUnavailableError(`send failed: ${(err as Error).message}`, { cause: err });

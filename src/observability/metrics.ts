@@ -36,7 +36,14 @@ export function createMetrics(pool: pg.Pool): Metrics {
   const registers = [registry];
 
   const poolGauge = (name: string, help: string, read: () => number) =>
-    new Gauge({ name, help, registers, collect() { this.set(read()); } });
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
   poolGauge("device_registry_db_pool_clients", "Connections the pool holds, busy or idle.", () => pool.totalCount);
   poolGauge("device_registry_db_pool_idle_clients", "Connections of the pool that are idle.", () => pool.idleCount);
   poolGauge("device_registry_db_pool_waiting_requests", "Queries waiting for a connection.", () => pool.waitingCount);
@@ -44,7 +51,8 @@ export function createMetrics(pool: pg.Pool): Metrics {
   // One query per scrape feeds both outbox gauges, which the registry collects concurrently.
   let pending: Promise<OutboxBacklog | undefined> | undefined;
   const backlog = () =>
-    (pending ??= new OutboxRepository(pool).backlog()
+    (pending ??= new OutboxRepository(pool)
+      .backlog()
       .catch(() => undefined)
       .finally(() => (pending = undefined)));
   // NaN, not a stale or zero value, when the database cannot be read.
@@ -52,7 +60,9 @@ export function createMetrics(pool: pg.Pool): Metrics {
     name: "device_registry_outbox_unpublished_events",
     help: "Events in the outbox not yet published to Kafka.",
     registers,
-    async collect() { this.set((await backlog())?.unpublished ?? Number.NaN); },
+    async collect() {
+      this.set((await backlog())?.unpublished ?? Number.NaN);
+    },
   });
   new Gauge({
     name: "device_registry_outbox_oldest_unpublished_age_seconds",

@@ -13,14 +13,7 @@ export type HardwareIdSource = "subject_cn" | "san_dns" | "san_uri";
  */
 export function isSignedClientCertificate(device: X509Certificate, ca: X509Certificate, now: Date): boolean {
   const valid = (c: X509Certificate) => c.validFromDate <= now && now < c.validToDate;
-  return (
-    !device.ca &&
-    valid(device) &&
-    valid(ca) &&
-    (device.keyUsage ?? []).includes(CLIENT_AUTH) &&
-    device.checkIssued(ca) &&
-    device.verify(ca.publicKey)
-  );
+  return !device.ca && valid(device) && valid(ca) && (device.keyUsage ?? []).includes(CLIENT_AUTH) && device.checkIssued(ca) && device.verify(ca.publicKey);
 }
 
 /** The hardware_id a device certificate carries at `source`, or undefined when it carries none there. */

@@ -44,11 +44,7 @@ function answer(index: DescriptorIndex, request: v1.ServerReflectionRequest, sen
   const reply = (messageResponse: MessageResponse) =>
     create(v1.ServerReflectionResponseSchema, { validHost: request.host, originalRequest: request, messageResponse });
   const files = (file: DescFile | undefined, what: string) =>
-    reply(
-      file === undefined
-        ? notFound(what)
-        : { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.encodeWithImports(file, sent) } },
-    );
+    reply(file === undefined ? notFound(what) : { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.encodeWithImports(file, sent) } });
   const ask = request.messageRequest;
   switch (ask.case) {
     case "fileByFilename":

@@ -31,11 +31,7 @@ export type FieldPathResult = { readonly ok: true; readonly fields: FieldPath } 
  * Resolves `names` on `schema`. Every segment but the last must be a singular message field
  * whose JSON form is an object (well-known types with a special JSON form cannot be entered).
  */
-export function resolveFieldPath(
-  schema: DescMessage,
-  names: readonly string[],
-  acceptJsonNames: boolean,
-): FieldPathResult {
+export function resolveFieldPath(schema: DescMessage, names: readonly string[], acceptJsonNames: boolean): FieldPathResult {
   const fields: DescField[] = [];
   let message: DescMessage | undefined = schema;
   for (const name of names) {
@@ -43,17 +39,12 @@ export function resolveFieldPath(
       const parent = fields[fields.length - 1]!;
       return { ok: false, reason: `field "${parent.name}" has no subfields` };
     }
-    const field: DescField | undefined = message.fields.find(
-      (f) => f.name === name || (acceptJsonNames && f.jsonName === name),
-    );
+    const field: DescField | undefined = message.fields.find((f) => f.name === name || (acceptJsonNames && f.jsonName === name));
     if (field === undefined) {
       return { ok: false, reason: `${message.typeName} has no field "${name}"` };
     }
     fields.push(field);
-    message =
-      field.fieldKind === "message" && !field.message.typeName.startsWith("google.protobuf.")
-        ? field.message
-        : undefined;
+    message = field.fieldKind === "message" && !field.message.typeName.startsWith("google.protobuf.") ? field.message : undefined;
   }
   if (fields.length === 0) {
     return { ok: false, reason: "empty field path" };
@@ -127,12 +118,7 @@ function invalid(message: string): ConnectError {
 }
 
 /** Well-known messages whose JSON form is a plain string (or scalar). */
-const STRING_FORM_WKT = new Set([
-  "google.protobuf.Timestamp",
-  "google.protobuf.Duration",
-  "google.protobuf.FieldMask",
-  "google.protobuf.Value",
-]);
+const STRING_FORM_WKT = new Set(["google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask", "google.protobuf.Value"]);
 
 /** Whether a field, singular or repeated, can be set from strings (map fields cannot). */
 export function isStringSettable(field: DescField): boolean {
@@ -201,15 +187,9 @@ function lowerCamel(name: string): string {
  * parameter or variable it came from (the assembled request is parsed again as a whole later).
  * Throws INVALID_ARGUMENT naming `source` (e.g. 'query parameter "color"') for an invalid value.
  */
-export function fieldValueFromStrings(
-  schema: DescMessage,
-  path: FieldPath,
-  values: readonly string[],
-  source: string,
-): JsonValue {
+export function fieldValueFromStrings(schema: DescMessage, path: FieldPath, values: readonly string[], source: string): JsonValue {
   const leaf = path[path.length - 1]!;
-  const value: JsonValue =
-    leaf.fieldKind === "list" ? values.map((v) => stringToJsonValue(leaf, v)) : stringToJsonValue(leaf, values[0] ?? "");
+  const value: JsonValue = leaf.fieldKind === "list" ? values.map((v) => stringToJsonValue(leaf, v)) : stringToJsonValue(leaf, values[0] ?? "");
   const probe = {};
   setAtFieldPath(probe, path, value);
   try {

@@ -24,31 +24,14 @@ const HOP_BY_HOP = new Set([
   "http2-settings",
 ]);
 
-const FORWARDED = new Set([
-  "authorization",
-  "user-agent",
-  "forwarded",
-  "traceparent",
-  "tracestate",
-  "baggage",
-  "accept-language",
-]);
+const FORWARDED = new Set(["authorization", "user-agent", "forwarded", "traceparent", "tracestate", "baggage", "accept-language"]);
 
-const NOT_RETURNED = new Set([
-  "content-type",
-  "content-length",
-  "content-encoding",
-  "accept-encoding",
-  "date",
-  "vary",
-]);
+const NOT_RETURNED = new Set(["content-type", "content-length", "content-encoding", "accept-encoding", "date", "vary"]);
 
 /** Builds the request headers of the RPC call from the incoming HTTP request's headers. */
 export function forwardedRequestHeaders(incoming: IncomingHttpHeaders, remoteAddress: string | undefined): Headers {
   const out = new Headers();
-  const connectionTokens = new Set(
-    headerValues(incoming["connection"]).flatMap((v) => v.split(",").map((t) => t.trim().toLowerCase())),
-  );
+  const connectionTokens = new Set(headerValues(incoming["connection"]).flatMap((v) => v.split(",").map((t) => t.trim().toLowerCase())));
   for (const [rawName, value] of Object.entries(incoming)) {
     const name = rawName.toLowerCase();
     if (name.startsWith(":") || HOP_BY_HOP.has(name) || connectionTokens.has(name)) continue;
@@ -76,13 +59,7 @@ export function returnedResponseHeaders(...sources: readonly Headers[]): Headers
 
 /** Whether a response header of the RPC is copied to the HTTP response. */
 function isReturned(name: string): boolean {
-  return !(
-    HOP_BY_HOP.has(name) ||
-    NOT_RETURNED.has(name) ||
-    name.startsWith("connect-") ||
-    name.startsWith("grpc-") ||
-    name.startsWith("trailer-")
-  );
+  return !(HOP_BY_HOP.has(name) || NOT_RETURNED.has(name) || name.startsWith("connect-") || name.startsWith("grpc-") || name.startsWith("trailer-"));
 }
 
 /** The values of an incoming header as a list. */

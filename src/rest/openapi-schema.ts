@@ -47,7 +47,7 @@ const nullable = (scalar: ScalarType): Schema => ({ ...SCALARS[scalar], type: [S
 const WELL_KNOWN: Readonly<Record<string, Schema>> = {
   "google.protobuf.Timestamp": { type: "string", format: "date-time" },
   "google.protobuf.Duration": { type: "string", pattern: "^-?[0-9]+(\\.[0-9]{1,9})?s$", description: 'Seconds with an "s" suffix, e.g. "1.5s".' },
-  "google.protobuf.FieldMask": { type: "string", description: "Comma-separated field paths, e.g. \"name,tags\"." },
+  "google.protobuf.FieldMask": { type: "string", description: 'Comma-separated field paths, e.g. "name,tags".' },
   "google.protobuf.Struct": { type: "object", additionalProperties: true },
   "google.protobuf.Value": {},
   "google.protobuf.ListValue": { type: "array", items: {} },
@@ -89,7 +89,11 @@ export function createSchemaCollector(useProtoFieldName = true, docs: Readonly<R
       components[desc.typeName] = { ...described(docs[desc.typeName]), type: "object", properties, additionalProperties: false }; // before recursing: messages may nest themselves
       for (const f of desc.fields) {
         const doc = docs[`${desc.typeName}.${f.name}`];
-        properties[useProtoFieldName ? f.name : f.jsonName] = { ...field(f), ...described(doc), ...(doc !== undefined && OUTPUT_ONLY.test(doc) ? { readOnly: true } : {}) };
+        properties[useProtoFieldName ? f.name : f.jsonName] = {
+          ...field(f),
+          ...described(doc),
+          ...(doc !== undefined && OUTPUT_ONLY.test(doc) ? { readOnly: true } : {}),
+        };
       }
     }
     return ref(desc.typeName);

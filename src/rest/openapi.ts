@@ -45,7 +45,12 @@ const ERROR_SCHEMA: Schema = {
   description: "The body of every error: the google.rpc.Code name and a message for humans.",
   type: "object",
   properties: {
-    code: { type: "string", enum: Object.values(Code).filter((c) => typeof c === "number").map((c) => errorCodeName(c)) },
+    code: {
+      type: "string",
+      enum: Object.values(Code)
+        .filter((c) => typeof c === "number")
+        .map((c) => errorCodeName(c)),
+    },
     message: { type: "string" },
   },
   required: ["code", "message"],
@@ -95,7 +100,12 @@ function operation(route: RestRoute, pathParameters: readonly JsonObject[], sche
     responses: {
       "200": {
         description: `The ${route.responseField?.name ?? rpc.output.name}.`,
-        content: { "application/json": withExample({ schema: route.responseField ? schemas.field(route.responseField) : schemas.message(rpc.output) }, examples?.response) },
+        content: {
+          "application/json": withExample(
+            { schema: route.responseField ? schemas.field(route.responseField) : schemas.message(rpc.output) },
+            examples?.response,
+          ),
+        },
       },
       "4XX": errorResponse(CLIENT_ERRORS, examples?.errors, (status) => status.startsWith("4")),
       "5XX": errorResponse(SERVER_ERRORS, examples?.errors, (status) => status.startsWith("5")),
@@ -117,7 +127,8 @@ const SERVER_ERRORS = "A failure of the service: 503 UNAVAILABLE (retry later, e
 function errorResponse(description: string, examples: Readonly<Record<string, JsonObject>> | undefined, matches: (status: string) => boolean): JsonObject {
   const chosen = Object.entries(examples ?? {}).filter(([status]) => matches(status));
   const media: JsonObject = { schema: { $ref: "#/components/schemas/Error" } };
-  if (chosen.length > 0) media["examples"] = Object.fromEntries(chosen.map(([status, value]) => [String(value["code"] ?? status), { summary: `HTTP ${status}`, value }]));
+  if (chosen.length > 0)
+    media["examples"] = Object.fromEntries(chosen.map(([status, value]) => [String(value["code"] ?? status), { summary: `HTTP ${status}`, value }]));
   return { description, content: { "application/json": media } };
 }
 

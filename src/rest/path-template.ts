@@ -26,10 +26,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /** One segment of a parsed template: a literal, `*` (one segment) or `**` (any number). */
-type TemplateSegment =
-  | { readonly kind: "literal"; readonly value: string }
-  | { readonly kind: "wildcard" }
-  | { readonly kind: "deep-wildcard" };
+type TemplateSegment = { readonly kind: "literal"; readonly value: string } | { readonly kind: "wildcard" } | { readonly kind: "deep-wildcard" };
 
 /** A variable of a template: the field path it binds and the template segments it spans. */
 interface TemplateVariable {
@@ -187,9 +184,7 @@ export function bindVariables(template: PathTemplate, request: readonly string[]
   return template.variables.map((variable) => {
     const end = variable.end === last ? request.length : variable.end;
     const raw = request.slice(variable.start, end);
-    const value = variable.multiSegment
-      ? raw.map(decodeKeepingSlashes).join("/")
-      : decodeStrict(raw.join("/"));
+    const value = variable.multiSegment ? raw.map(decodeKeepingSlashes).join("/") : decodeStrict(raw.join("/"));
     return { variable, value };
   });
 }

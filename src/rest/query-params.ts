@@ -9,14 +9,7 @@
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  fieldPathsOverlap,
-  fieldValueFromStrings,
-  isStringSettable,
-  resolveFieldPath,
-  setAtFieldPath,
-  type FieldPath,
-} from "./field-path.js";
+import { fieldPathsOverlap, fieldValueFromStrings, isStringSettable, resolveFieldPath, setAtFieldPath, type FieldPath } from "./field-path.js";
 import type { RestRoute } from "./rest-route.js";
 
 /** Sets the fields named by `query` in `root`; throws INVALID_ARGUMENT naming the parameter. */

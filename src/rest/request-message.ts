@@ -75,7 +75,9 @@ const LONE_SURROGATE = /\p{Cs}/u;
 function unpairedSurrogateAt(value: JsonValue, path = ""): string | undefined {
   if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : undefined;
   if (value === null || typeof value !== "object") return undefined;
-  const entries: [string, JsonValue][] = Array.isArray(value) ? value.map((item, i) => [`[${i}]`, item]) : Object.entries(value).map(([k, v]) => [path === "" ? k : `.${k}`, v]);
+  const entries: [string, JsonValue][] = Array.isArray(value)
+    ? value.map((item, i) => [`[${i}]`, item])
+    : Object.entries(value).map(([k, v]) => [path === "" ? k : `.${k}`, v]);
   for (const [step, item] of entries) {
     const at = `${path}${step}`;
     if (!Array.isArray(value) && LONE_SURROGATE.test(step)) return at;

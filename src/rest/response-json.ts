@@ -13,11 +13,7 @@ import type { RestRoute } from "./rest-route.js";
 export type RouteResponse = MessageShape<RestRoute["rpc"]["output"]>;
 
 /** The JSON of the response (or of its response_body field). */
-export function responseToJson(
-  route: RestRoute,
-  message: RouteResponse,
-  writeOptions: Partial<JsonWriteOptions> = {},
-): JsonValue {
+export function responseToJson(route: RestRoute, message: RouteResponse, writeOptions: Partial<JsonWriteOptions> = {}): JsonValue {
   const options: Partial<JsonWriteOptions> = { useProtoFieldName: true, ...writeOptions };
   const whole = withEmptyLists(route.rpc.output, toJson(route.rpc.output, message, options), options.useProtoFieldName !== false);
   const field = route.responseField;

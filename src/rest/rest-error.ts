@@ -60,8 +60,7 @@ export function withHttpStatus(error: ConnectError, status: number): ConnectErro
 
 /** Converts any thrown value to an error response; non-Connect errors become a bare INTERNAL. */
 export function toRestError(reason: unknown): RestErrorResponse {
-  const error =
-    reason instanceof ConnectError ? reason : new ConnectError("internal error", Code.Internal, undefined, undefined, reason);
+  const error = reason instanceof ConnectError ? reason : new ConnectError("internal error", Code.Internal, undefined, undefined, reason);
   return {
     status: statusOverrides.get(error) ?? httpStatusForCode(error.code),
     body: { code: errorCodeName(error.code), message: error.rawMessage },

@@ -84,10 +84,7 @@ async function callRoute(
   readMaxBytes: number,
 ): Promise<void> {
   const variables = bindVariables(route.template, segments);
-  const body =
-    route.bodyKind === "none"
-      ? undefined
-      : parseJsonBody(await readRequestBody(req, req.headers["content-length"], readMaxBytes));
+  const body = route.bodyKind === "none" ? undefined : parseJsonBody(await readRequestBody(req, req.headers["content-length"], readMaxBytes));
   const { ignoreUnknownFields, registry, recursionLimit, ...writeOptions } = options.jsonOptions ?? {};
   const readOptions: Partial<JsonReadOptions> = {
     ...(ignoreUnknownFields !== undefined ? { ignoreUnknownFields } : {}),

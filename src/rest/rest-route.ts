@@ -50,8 +50,7 @@ export function compileRoute(binding: HttpBinding): RestRoute | undefined {
     });
     const bodyKind = binding.body === "" ? "none" : binding.body === "*" ? "all" : "field";
     const bodyField = bodyKind === "field" ? topLevelField(rpc.input, binding.body, "body") : undefined;
-    const responseField =
-      binding.responseBody === "" ? undefined : topLevelField(rpc.output, binding.responseBody, "response_body");
+    const responseField = binding.responseBody === "" ? undefined : topLevelField(rpc.output, binding.responseBody, "response_body");
     return { rpc, httpMethod: binding.httpMethod, template, variableFields, bodyKind, bodyField, responseField, binding };
   } catch (e) {
     throw new Error(`google.api.http of ${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -26,7 +26,10 @@ export function peerSocketValues(socket: net.Socket | undefined): ContextValues 
  * that is the peer, and x-forwarded-for (the client's word) is never believed.
  */
 export function clientAddressOf(context: HandlerContext, trustedProxies: net.BlockList): string {
-  const forwarded = (context.requestHeader.get("x-forwarded-for") ?? "").split(",").map((entry) => normalizedAddress(entry.trim())).filter(Boolean);
+  const forwarded = (context.requestHeader.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((entry) => normalizedAddress(entry.trim()))
+    .filter(Boolean);
   const peer = context.values.get(peerAddressKey);
   const chain = peer === undefined ? forwarded : [...forwarded, normalizedAddress(peer)];
   let at = chain.length - 1;

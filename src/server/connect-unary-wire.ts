@@ -8,12 +8,7 @@ import { nodeHeaders, type UnaryOutcome, type UnaryRequestFraming, type UnaryWir
  * Connect unary POST (application/proto, application/json): the message is the body, trailers
  * travel as trailer- headers, errors as JSON with the code's HTTP status.
  */
-export function connectUnaryWire(
-  binary: boolean,
-  readMaxBytes: number,
-  compressMinBytes: number,
-  jsonOptions: Partial<JsonWriteOptions>,
-): UnaryWire {
+export function connectUnaryWire(binary: boolean, readMaxBytes: number, compressMinBytes: number, jsonOptions: Partial<JsonWriteOptions>): UnaryWire {
   return {
     protocolName: "connect",
     binary,

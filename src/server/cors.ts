@@ -78,7 +78,10 @@ export function createCors(origins: readonly string[], onRefused: RefusedPreflig
 /** The service's own headers and the well-formed ones the preflight asks for. */
 function allowedHeaders(requested: string | undefined): string {
   const names = new Map(baseAllowedHeaders.map((name) => [name.toLowerCase(), name]));
-  const asked = (requested ?? "").split(",").map((name) => name.trim()).filter((name) => fieldName.test(name));
+  const asked = (requested ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => fieldName.test(name));
   for (const name of asked.slice(0, MAX_REFLECTED_HEADERS)) {
     if (!names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
   }

@@ -1,12 +1,7 @@
 import type { DescMessage, DescMethod, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import {
-  compressionNegotiate,
-  createMethodSerializationLookup,
-  validateReadWriteMaxBytes,
-  type MethodSerializationLookup,
-} from "@connectrpc/connect/protocol";
+import { compressionNegotiate, createMethodSerializationLookup, validateReadWriteMaxBytes, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { performance } from "node:perf_hooks";

@@ -141,7 +141,10 @@ export async function startStack(workDir: string, cleanup: Cleanup, kafka = true
   let brokers: readonly string[] = [];
   let broker: KafkaBroker | undefined;
   let kafkaVersion = "not used";
-  const external = (process.env["KAFKA_BROKERS"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const external = (process.env["KAFKA_BROKERS"] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (external.length > 0) {
     brokers = external;
     kafkaVersion = `${process.env["KAFKA_VERSION"] ?? "version unknown"} (external: ${external.join(",")})`;

@@ -267,7 +267,17 @@ async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
   const auth = grpcClients(DeviceAuthService, address, options.grpcConnections);
   cleanup.add("gRPC clients", () => [registry, provisioning, auth].forEach((c) => c.close()));
   return {
-    options, cleanup, stack, runId, workDir, tenantId, service, databaseUrl: db.url, registry, provisioning, auth,
+    options,
+    cleanup,
+    stack,
+    runId,
+    workDir,
+    tenantId,
+    service,
+    databaseUrl: db.url,
+    registry,
+    provisioning,
+    auth,
     admin: { authorization: `Bearer ${adminToken}` },
     hub: { authorization: `Bearer ${hubToken}` },
   };
@@ -299,17 +309,30 @@ async function measure(
     const warm = await runClosedLoop({ durationMs: o.warmupS * 1000, concurrency, call, errorKind, aborted });
     offset = warm.calls + concurrency;
   }
-  return sampled(bench, servicePid, () =>
-    runClosedLoop({ durationMs: o.durationS * 1000, concurrency, call: (i) => call(offset + i), errorKind, aborted }),
-  );
+  return sampled(bench, servicePid, () => runClosedLoop({ durationMs: o.durationS * 1000, concurrency, call: (i) => call(offset + i), errorKind, aborted }));
 }
 
 /** One fixed gRPC request from h2load: a warm-up run, then the measured one. */
-async function measureH2load(bench: Bench, label: string, url: string, headers: Record<string, string>, body: Uint8Array, servicePid: number): Promise<Measured> {
+async function measureH2load(
+  bench: Bench,
+  label: string,
+  url: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+  servicePid: number,
+): Promise<Measured> {
   const o = bench.options;
   progress(`${label}: h2load warm-up ${o.warmupS} s, then ${o.durationS} s at ${o.grpcConcurrency} in flight`);
   const run = (durationS: number) =>
-    runH2load({ url, headers: { "content-type": "application/grpc", te: "trailers", ...headers }, body, connections: o.grpcConnections, concurrency: o.grpcConcurrency, durationS, workDir: bench.workDir });
+    runH2load({
+      url,
+      headers: { "content-type": "application/grpc", te: "trailers", ...headers },
+      body,
+      connections: o.grpcConnections,
+      concurrency: o.grpcConcurrency,
+      durationS,
+      workDir: bench.workDir,
+    });
   if (o.warmupS > 0) await run(o.warmupS);
   return sampled(bench, servicePid, () => run(o.durationS));
 }
@@ -392,7 +415,15 @@ async function framework(bench: Bench): Promise<Floor> {
       grpcEnvelope(toBinary(authenticateMethod.input, request)),
       empty.pid,
     );
-    const client = await measureGrpcClient(bench, "empty gRPC handler, node:http2 client", empty, registerDevice, (i) => registration(bench, `empty-${i}`), () => undefined, empty.pid);
+    const client = await measureGrpcClient(
+      bench,
+      "empty gRPC handler, node:http2 client",
+      empty,
+      registerDevice,
+      (i) => registration(bench, `empty-${i}`),
+      () => undefined,
+      empty.pid,
+    );
     return { h2load, client };
   } finally {
     await empty.kill();
@@ -491,10 +522,7 @@ async function register(bench: Bench): Promise<RegisterResults> {
   );
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: bench.options.concurrency });
-  const connect = createClient(
-    DeviceRegistryService,
-    createConnectTransport({ baseUrl: bench.service.baseUrl, httpVersion: "1.1", nodeOptions: { agent } }),
-  );
+  const connect = createClient(DeviceRegistryService, createConnectTransport({ baseUrl: bench.service.baseUrl, httpVersion: "1.1", nodeOptions: { agent } }));
   const connectRun = await measure(
     bench,
     "RegisterDevice Connect JSON",
@@ -623,7 +651,13 @@ async function authenticate(bench: Bench, devices: RegisterResults["devices"]): 
         } catch (err) {
           if ((err as grpc.ServiceError).code === grpc.status.UNAUTHENTICATED) oldRefused++;
         }
-        if (await authenticateOnce({ deviceId: device.deviceId, apiKey: rotated.apiKey }).then(() => true, () => false)) newAccepted++;
+        if (
+          await authenticateOnce({ deviceId: device.deviceId, apiKey: rotated.apiKey }).then(
+            () => true,
+            () => false,
+          )
+        )
+          newAccepted++;
       }
     }),
   );
@@ -690,7 +724,10 @@ function cpuText(cpu: CpuUsage | undefined, rate: number): string {
   const service = cpu.groups.find((g) => g.name === "service")?.cores ?? Number.NaN;
   return (
     `service CPU ${((service * 1000) / rate).toFixed(2)} ms/call; ` +
-    `cores: ${cpu.groups.filter((g) => g.cores >= 0.01).map((g) => `${g.name} ${g.cores.toFixed(2)}`).join(", ")}; machine ${cpu.machineBusyPct.toFixed(0)} % busy`
+    `cores: ${cpu.groups
+      .filter((g) => g.cores >= 0.01)
+      .map((g) => `${g.name} ${g.cores.toFixed(2)}`)
+      .join(", ")}; machine ${cpu.machineBusyPct.toFixed(0)} % busy`
   );
 }
 
@@ -700,7 +737,13 @@ function rows(results: Results, options: Options): Row[] {
   const ratio = (n: number) => (Number.isFinite(n / ceilingTps) ? (n / ceilingTps).toFixed(2) : "n/a");
   const c = results.ceiling;
   if (c) {
-    out.push({ figure: "pgbench ceiling (registration statement)", value: `${perSecond(c.tps)} tx`, ratio: "1.00", target: "", notes: `${options.concurrency} clients, avg ${c.latencyAvgMs.toFixed(1)} ms, ${c.failed} failed` });
+    out.push({
+      figure: "pgbench ceiling (registration statement)",
+      value: `${perSecond(c.tps)} tx`,
+      ratio: "1.00",
+      target: "",
+      notes: `${options.concurrency} clients, avg ${c.latencyAvgMs.toFixed(1)} ms, ${c.failed} failed`,
+    });
   }
   const serviceMsPerCall = (m: Measured) => ((m.cpu?.groups.find((g) => g.name === "service")?.cores ?? Number.NaN) * 1000) / m.load.rate;
   /** A load's rows; gRPC loads also as a share of the empty handler's rate under the same tool. */
@@ -723,8 +766,20 @@ function rows(results: Results, options: Options): Row[] {
         ? ""
         : `>= ${target.ofFloor} of the empty handler's, p99 <= ${target.p99} ms, 0 errors, service CPU <= ${target.cpuMs} ms/call${target.rssMb === undefined ? "" : `, RSS <= ${target.rssMb} MB`}: ${met}`;
     const ofEmpty = Number.isFinite(share) ? `; ${share.toFixed(2)} of the empty handler's` : "";
-    out.push({ figure: `${name}: throughput`, value: perSecond(m.load.rate), ratio: ratio(m.load.rate), target: targetText, notes: `${m.load.ok} ok in ${formatMs(m.load.elapsedMs)}${ofEmpty}` });
-    out.push({ figure: `${name}: latency p50 / p90 / p99`, value: [50, 90, 99].map((p) => formatMs(l.percentile(p))).join(" / "), ratio: "", target: "", notes: `max ${formatMs(l.max)}` });
+    out.push({
+      figure: `${name}: throughput`,
+      value: perSecond(m.load.rate),
+      ratio: ratio(m.load.rate),
+      target: targetText,
+      notes: `${m.load.ok} ok in ${formatMs(m.load.elapsedMs)}${ofEmpty}`,
+    });
+    out.push({
+      figure: `${name}: latency p50 / p90 / p99`,
+      value: [50, 90, 99].map((p) => formatMs(l.percentile(p))).join(" / "),
+      ratio: "",
+      target: "",
+      notes: `max ${formatMs(l.max)}`,
+    });
     out.push({ figure: `${name}: errors`, value: errorsText(m.load.errors), ratio: "", target: "", notes: "" });
     out.push({ figure: `${name}: service RSS peak, CPU`, value: mb(m.rssPeakBytes), ratio: "", target: "", notes: cpuText(m.cpu, m.load.rate) });
   };
@@ -741,7 +796,13 @@ function rows(results: Results, options: Options): Row[] {
   }
   const i = results.import;
   if (i) {
-    out.push({ figure: "ImportDevices", value: `${perSecond(i.rowsPerSecond)} rows`, ratio: ratio(i.rowsPerSecond), target: "", notes: `${i.stored} of ${i.entries} entries stored in ${formatMs(i.elapsedMs)}, ${i.errors} refused` });
+    out.push({
+      figure: "ImportDevices",
+      value: `${perSecond(i.rowsPerSecond)} rows`,
+      ratio: ratio(i.rowsPerSecond),
+      target: "",
+      notes: `${i.stored} of ${i.entries} entries stored in ${formatMs(i.elapsedMs)}, ${i.errors} refused`,
+    });
   }
   if (results.claim) load("ClaimDevice gRPC", results.claim, floor?.client);
   const a = results.authenticate;
@@ -777,9 +838,7 @@ function textTable(all: readonly Row[]): string {
 
 function machine(): string[] {
   const cpus = os.cpus();
-  return [
-    `${cpus.length} CPU(s) ${cpus[0]?.model.trim() ?? ""}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
-  ];
+  return [`${cpus.length} CPU(s) ${cpus[0]?.model.trim() ?? ""}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`];
 }
 
 function markdown(results: Results, options: Options, bench: Bench | undefined): string {
@@ -797,7 +856,11 @@ Written by \`npm run bench${options.smoke ? " -- --smoke" : ""}\` on ${new Date(
 - Node.js ${process.version} (service and load generator)
 - PostgreSQL ${bench?.stack.postgresVersion ?? "n/a"}; ${results.ceiling?.version ?? "pgbench n/a"}
 - Kafka: ${bench?.stack.kafkaVersion ?? "n/a"}
-- Service: \`node ${[...serviceNodeOptions(), ...options.nodeArgs, "dist/src/main.js"].join(" ")}\` (as \`npm start\` runs it), default log level (a JSON line per request)${Object.entries(options.serviceEnv).map(([k, v]) => `, ${k}=${v}`).join("")}, relay publishing to Kafka
+- Service: \`node ${[...serviceNodeOptions(), ...options.nodeArgs, "dist/src/main.js"].join(" ")}\` (as \`npm start\` runs it), default log level (a JSON line per request)${Object.entries(
+    options.serviceEnv,
+  )
+    .map(([k, v]) => `, ${k}=${v}`)
+    .join("")}, relay publishing to Kafka
 
 The load generator, the service, PostgreSQL and Kafka share this machine's cores: the figures are for
 the machine as a whole, not for the service alone.
@@ -914,7 +977,9 @@ async function main(): Promise<number> {
     clearTimeout(limit);
     if (bench) {
       if (results.failures.length > 0) process.stderr.write(`service log (last lines):\n${bench.service.logs.slice(-20).join("\n")}\n`);
-      process.stdout.write(`\ndevice-registry bench${options.smoke ? " (--smoke: figures mean nothing)" : ""}: ${machine().join("; ")}, Node ${process.version}\n`);
+      process.stdout.write(
+        `\ndevice-registry bench${options.smoke ? " (--smoke: figures mean nothing)" : ""}: ${machine().join("; ")}, Node ${process.version}\n`,
+      );
       process.stdout.write(`${textTable(rows(results, options))}\n`);
       writeFileSync(options.out, markdown(results, options, bench) + keptFindings(options.out));
       process.stdout.write(`\nwritten to ${options.out} (total ${formatMs(elapsedMs())})\n`);

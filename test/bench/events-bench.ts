@@ -299,7 +299,9 @@ async function phaseA(bench: Bench): Promise<PhaseA> {
     const warm = await run(o.warmupS * 1000, `bench-${bench.runId}-warm`);
     const ids = warm.results.flatMap((r) => (r.reg.status === 200 && r.reg.deviceId ? [r.reg.deviceId] : []));
     if (ids.length === 0) {
-      throw new Error(`warm-up: no registration succeeded (${[...countErrors(warm.results.map((r) => r.reg))].join(", ")}); service log:\n${service.logs.join("\n")}`);
+      throw new Error(
+        `warm-up: no registration succeeded (${[...countErrors(warm.results.map((r) => r.reg))].join(", ")}); service log:\n${service.logs.join("\n")}`,
+      );
     }
     const started = performance.now();
     const missing = await consumer.waitForKeys(ids, 60_000, aborted);
@@ -594,7 +596,11 @@ function report(bench: Bench, a: PhaseA | undefined, b: PhaseB | undefined, tota
   if (a) {
     t.section(`Phase A - commit -> consumer latency, open loop ${o.rate}/s for ${o.durationS} s (REST POST /api/v1/devices, HTTP/1.1 keep-alive)`);
     t.row("offered rate", `${rate(o.rate)} (${a.loop.scheduled} on the timetable)`);
-    t.row("sent / skipped (in-flight cap reached)", `${a.loop.sent} / ${a.loop.skipped}`, `cap ${o.maxInFlight}; max send lag ${formatMs(a.loop.maxSendLagMs)}`);
+    t.row(
+      "sent / skipped (in-flight cap reached)",
+      `${a.loop.sent} / ${a.loop.skipped}`,
+      `cap ${o.maxInFlight}; max send lag ${formatMs(a.loop.maxSendLagMs)}`,
+    );
     t.row("achieved rate (200 replies / s)", rate(a.achievedRate), `${a.committed} registered`);
     t.row(
       "errors",
@@ -603,28 +609,52 @@ function report(bench: Bench, a: PhaseA | undefined, b: PhaseB | undefined, tota
     );
     t.row("HTTP latency (sent -> reply)", formatDistribution(a.http));
     t.row("HTTP latency (timetable slot -> reply)", formatDistribution(a.httpFromSlot), "includes send delays (no coordinated omission)");
-    t.row("commit -> consumer (reply -> record received)", formatDistribution(a.endToEnd), `target p99 <= 200 ms: ${a.endToEnd.count > 0 && a.endToEnd.percentile(99) <= 200 ? "met" : "NOT met"}`);
-    t.row("  ... min; over 200 ms", `${formatMs(a.endToEnd.min)}; ${a.endToEnd.countAbove(200)} (${pct(a.endToEnd.countAbove(200), a.endToEnd.count)})`, "negative: the record came before the HTTP reply");
+    t.row(
+      "commit -> consumer (reply -> record received)",
+      formatDistribution(a.endToEnd),
+      `target p99 <= 200 ms: ${a.endToEnd.count > 0 && a.endToEnd.percentile(99) <= 200 ? "met" : "NOT met"}`,
+    );
+    t.row(
+      "  ... min; over 200 ms",
+      `${formatMs(a.endToEnd.min)}; ${a.endToEnd.countAbove(200)} (${pct(a.endToEnd.countAbove(200), a.endToEnd.count)})`,
+      "negative: the record came before the HTTP reply",
+    );
     t.row(`events not received within ${GRACE_MS / 1000} s`, String(a.missing), a.missing === 0 ? "(must be 0: ok)" : "(must be 0: LOST OR LATE EVENTS)");
     t.row("records received more than once", String(a.duplicates), "at-least-once redeliveries");
     t.row("outbox rows left unpublished afterwards", String(a.unpublishedAfter));
     t.row("outbox occurred_at -> published_at", formatDistribution(a.outboxDelay), "service + PostgreSQL clocks: commit -> Kafka ack -> mark");
-    t.row("relay batches for the measured events", `${a.relayBatches}`, a.relayBatches > 0 ? `avg ${(a.outboxDelay.count / a.relayBatches).toFixed(1)} events per batch` : "");
+    t.row(
+      "relay batches for the measured events",
+      `${a.relayBatches}`,
+      a.relayBatches > 0 ? `avg ${(a.outboxDelay.count / a.relayBatches).toFixed(1)} events per batch` : "",
+    );
     t.row("warm-up", a.warmupDelivered);
-    t.row("bench event-loop delay (p99 / max)", `${formatMs(a.benchLoopDelay.p99)} / ${formatMs(a.benchLoopDelay.max)}`, "how late the load generator itself ran");
+    t.row(
+      "bench event-loop delay (p99 / max)",
+      `${formatMs(a.benchLoopDelay.p99)} / ${formatMs(a.benchLoopDelay.max)}`,
+      "how late the load generator itself ran",
+    );
     cpuRows(t, "CPU during the load", a.cpu);
     if (a.serviceWarnings > 0) t.row("service warnings/errors logged", String(a.serviceWarnings));
   }
 
   if (b) {
     t.section(`Phase B - relay maximum publish rate (backlog of ${b.backlog} events, relay started after the registrations)`);
-    t.row("max registration rate (closed loop, relay off)", rate(b.registrationRate), `${b.registered} registered, concurrency ${o.concurrency}, after ${b.warmup} warm-up`);
+    t.row(
+      "max registration rate (closed loop, relay off)",
+      rate(b.registrationRate),
+      `${b.registered} registered, concurrency ${o.concurrency}, after ${b.warmup} warm-up`,
+    );
     if (b.stoppedEarly) t.row("  (stopped early)", "time limit reached before --prefill");
     t.row("  errors", errorText(b.errors));
     t.row("  HTTP latency (sent -> reply)", formatDistribution(b.registrationLatency));
     cpuRows(t, "  CPU during the registrations", b.registrationCpu);
     t.row("relay max publish rate (consumer, first -> last)", rate(b.consumerRate), `${b.received} records in ${formatMs(b.consumerSpanMs)}`);
-    t.row("relay publish rate (outbox published_at span)", rate(b.dbRate), `${b.dbBatches} batches, avg ${(b.backlog / Math.max(1, b.dbBatches)).toFixed(0)} rows each`);
+    t.row(
+      "relay publish rate (outbox published_at span)",
+      rate(b.dbRate),
+      `${b.dbBatches} batches, avg ${(b.backlog / Math.max(1, b.dbBatches)).toFixed(0)} rows each`,
+    );
     t.row(
       "relay service start -> outbox empty",
       b.drainMs === undefined ? `NOT drained within ${formatMs(b.drainLimitMs)}` : formatMs(b.drainMs),
@@ -659,8 +689,13 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   const budgetMs =
     300_000 + // PostgreSQL, Kafka (and its jars), three service starts
-    (options.warmupS + options.durationS) * 1000 + 60_000 + GRACE_MS + 60_000 +
-    Math.max(60_000, options.prefill * 10) + Math.max(60_000, options.prefill * 6) + 60_000;
+    (options.warmupS + options.durationS) * 1000 +
+    60_000 +
+    GRACE_MS +
+    60_000 +
+    Math.max(60_000, options.prefill * 10) +
+    Math.max(60_000, options.prefill * 6) +
+    60_000;
 
   let interrupt: (reason: string) => void = () => undefined;
   const interrupted = new Promise<never>((_, reject) => {

@@ -14,7 +14,11 @@ export interface GrpcReply {
 export class GrpcH2Client {
   private readonly sessions: http2.ClientHttp2Session[];
 
-  constructor(baseUrl: string, connections: number, private readonly headers: Readonly<Record<string, string>>) {
+  constructor(
+    baseUrl: string,
+    connections: number,
+    private readonly headers: Readonly<Record<string, string>>,
+  ) {
     this.sessions = Array.from({ length: connections }, () => {
       const session = http2.connect(baseUrl, { settings: { initialWindowSize: 1 << 20 } });
       session.on("error", () => {});

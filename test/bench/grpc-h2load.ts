@@ -24,9 +24,18 @@ export async function runH2load(options: {
   writeFileSync(logFile, "");
   const streams = Math.max(1, Math.round(options.concurrency / options.connections));
   const args = [
-    "-c", String(options.connections), "-m", String(streams), "-t", "1",
-    "-D", `${Math.max(1, Math.round(options.durationS * 1000))}ms`,
-    "-d", bodyFile, "--log-file", logFile,
+    "-c",
+    String(options.connections),
+    "-m",
+    String(streams),
+    "-t",
+    "1",
+    "-D",
+    `${Math.max(1, Math.round(options.durationS * 1000))}ms`,
+    "-d",
+    bodyFile,
+    "--log-file",
+    logFile,
     ...Object.entries(options.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
     options.url,
   ];

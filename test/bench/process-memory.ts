@@ -15,7 +15,7 @@ export function processTree(root: number): Set<number> {
       // exited meanwhile
     }
   }
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, ppid] of parents) {
       if (!tree.has(pid) && tree.has(ppid)) {

@@ -68,7 +68,10 @@ const unregisteredCa = async (f: Fixtures, name: string) => {
 };
 const manufacturerCa = async (f: Fixtures): Promise<string> => {
   const ca = await unregisteredCa(f, "Matrix CA");
-  const reply = await f.api.call("POST", "/api/v1/manufacturerCas", f.admin, { ca: { certificate_pem: ca.certificatePem }, verification_certificate_pem: ca.verificationPem });
+  const reply = await f.api.call("POST", "/api/v1/manufacturerCas", f.admin, {
+    ca: { certificate_pem: ca.certificatePem },
+    verification_certificate_pem: ca.verificationPem,
+  });
   if (reply.status !== 200) throw new Error(`CA setup failed: ${JSON.stringify(reply.body)}`);
   return reply.body["ca_id"];
 };
@@ -317,7 +320,8 @@ describe("access policy: role × RPC over the network", () => {
     for (const method of [...DeviceRegistryService.methods, ...ManufacturerCaService.methods]) expect(covered).toContain(procedureOf(method));
     for (const row of jwtRows) expect(Object.keys(CASES)).toContain(procedureOf(row.method));
     // Every row lets someone in, and every caller is both let in and kept out somewhere.
-    for (const row of jwtRows) expect({ row: row.method.name, someone: CALLERS.some((c) => allowedBy(row, c)) }).toEqual({ row: row.method.name, someone: true });
+    for (const row of jwtRows)
+      expect({ row: row.method.name, someone: CALLERS.some((c) => allowedBy(row, c)) }).toEqual({ row: row.method.name, someone: true });
     for (const caller of CALLERS) {
       expect({ caller: caller.label, allowed: jwtRows.some((r) => allowedBy(r, caller)), refused: jwtRows.some((r) => !allowedBy(r, caller)) }).toEqual({
         caller: caller.label,
@@ -333,19 +337,21 @@ describe("access policy: role × RPC over the network", () => {
     CALLERS.flatMap((caller) => (["Connect", "gRPC"] as const).map((transport) => ({ row, caller, transport, allowed: allowedBy(row, caller) }))),
   );
 
-  test.each(cells.map((cell) => [`${cell.row.method.parent.name}.${cell.row.method.name}`, cell.caller.label, cell.transport, cell.allowed ? "allowed" : "refused", cell] as const))(
-    "%s by %s over %s: %s",
-    async (_procedure, _caller, _transport, _verdict, { row, caller, transport, allowed }) => {
-      const { request, check } = await CASES[procedureOf(row.method)]!.prepare(fixtures);
-      const before = await footprint();
-      const outcome = await invokers[transport](row.method as DescMethodUnary, request, tokens.get(caller.label)!);
-      if (allowed) {
-        expect(outcome).toMatchObject({ ok: true });
-        if (outcome.ok) await check(outcome.response);
-      } else {
-        expect(outcome).toEqual({ ok: false, code: "PermissionDenied" });
-        expect(await footprint()).toEqual(before);
-      }
-    },
-  );
+  test.each(
+    cells.map(
+      (cell) =>
+        [`${cell.row.method.parent.name}.${cell.row.method.name}`, cell.caller.label, cell.transport, cell.allowed ? "allowed" : "refused", cell] as const,
+    ),
+  )("%s by %s over %s: %s", async (_procedure, _caller, _transport, _verdict, { row, caller, transport, allowed }) => {
+    const { request, check } = await CASES[procedureOf(row.method)]!.prepare(fixtures);
+    const before = await footprint();
+    const outcome = await invokers[transport](row.method as DescMethodUnary, request, tokens.get(caller.label)!);
+    if (allowed) {
+      expect(outcome).toMatchObject({ ok: true });
+      if (outcome.ok) await check(outcome.response);
+    } else {
+      expect(outcome).toEqual({ ok: false, code: "PermissionDenied" });
+      expect(await footprint()).toEqual(before);
+    }
+  });
 });

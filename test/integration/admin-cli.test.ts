@@ -80,8 +80,15 @@ describe("the admin CLI", () => {
       expect(claimed.apiKey).toMatch(/^sk_live_/);
       const device = json(await cli(token, "get", claimed.deviceId));
       expect(device).toMatchObject({
-        device_id: claimed.deviceId, hardware_id: ids[i], name: `Sensor ${i}`, groups: [`floor-${i % 3}`, "lab"], profile_id: "p_csv",
-        tags: { region: "eu", batch: `B${i % 10}`, line: "7" }, meta: { mac: `00:00:${i}` }, sub_model: `S-${i % 2}`, firmware: "3.1.0",
+        device_id: claimed.deviceId,
+        hardware_id: ids[i],
+        name: `Sensor ${i}`,
+        groups: [`floor-${i % 3}`, "lab"],
+        profile_id: "p_csv",
+        tags: { region: "eu", batch: `B${i % 10}`, line: "7" },
+        meta: { mac: `00:00:${i}` },
+        sub_model: `S-${i % 2}`,
+        firmware: "3.1.0",
       });
     }
   }, 120_000);
@@ -143,7 +150,12 @@ describe("the admin CLI", () => {
     const results = csvRecords(run.stdout);
     expect(results.map(({ claim_key, ...rest }) => ({ ...rest, claim_key: CLAIM_KEY.test(claim_key!) ? "ck" : claim_key }))).toEqual([
       { hardware_id: "HW-BAD-1", claim_key: "ck", error_code: "", error_message: "" },
-      { hardware_id: "bad id", claim_key: "", error_code: "INVALID_ARGUMENT", error_message: "line 3: hardware_id: must be 1 to 128 printable characters without whitespace" },
+      {
+        hardware_id: "bad id",
+        claim_key: "",
+        error_code: "INVALID_ARGUMENT",
+        error_message: "line 3: hardware_id: must be 1 to 128 printable characters without whitespace",
+      },
       { hardware_id: "HW-BAD-2", claim_key: "", error_code: "INVALID_ARGUMENT", error_message: "line 4: has 5 fields, the header has 4" },
       { hardware_id: "HW-BAD-3", claim_key: "", error_code: "INVALID_ARGUMENT", error_message: 'line 5: tags: "region" is not key=value' },
       { hardware_id: "HW-BAD-1", claim_key: "", error_code: "ALREADY_EXISTS", error_message: 'line 6: hardware_id "HW-BAD-1" already has a pending claim key' },
@@ -153,7 +165,10 @@ describe("the admin CLI", () => {
       { hardware_id: "", claim_key: "", error_code: "INVALID_ARGUMENT", error_message: expect.stringMatching(/^Quote Not Closed: .* line 11$/) },
     ]);
     const stored = await service.db.pool.query("SELECT hardware_id, is_gateway FROM device_claims WHERE tenant_id = $1 ORDER BY hardware_id", [tenant]);
-    expect(stored.rows).toEqual([{ hardware_id: "HW-BAD-1", is_gateway: false }, { hardware_id: "HW-BAD-4", is_gateway: true }]);
+    expect(stored.rows).toEqual([
+      { hardware_id: "HW-BAD-1", is_gateway: false },
+      { hardware_id: "HW-BAD-4", is_gateway: true },
+    ]);
   });
 
   test("a bad header or an existing output file stops the import before anything is sent", async () => {
@@ -163,7 +178,8 @@ describe("the admin CLI", () => {
     expect(await cli(token, "import", "typo.csv", "--out", "typo-keys.csv")).toEqual({
       code: 2,
       stdout: "",
-      stderr: 'unknown column "grups" in the header (columns: hardware_id, name, groups, tags, meta, profile_id, sub_model, is_gateway)\n(device-registry --help lists the commands)\n',
+      stderr:
+        'unknown column "grups" in the header (columns: hardware_id, name, groups, tags, meta, profile_id, sub_model, is_gateway)\n(device-registry --help lists the commands)\n',
     });
     expect(existsSync(path.join(dir, "typo-keys.csv"))).toBe(false);
 
@@ -180,16 +196,62 @@ describe("the admin CLI", () => {
   test("everyday commands print the API's JSON; errors print CODE: message and exit 1", async () => {
     const tenant = randomUUID();
     const token = await service.token(tenant);
-    const profile = await cli(token, "profiles", "create", "p_daily", "--display-name", "Daily", "--group", "g1", "--tag", "k=v", "--anchor-mode", "ANCHOR_MODE_PER_EVENT", "--config", '{"interval_s":30}');
+    const profile = await cli(
+      token,
+      "profiles",
+      "create",
+      "p_daily",
+      "--display-name",
+      "Daily",
+      "--group",
+      "g1",
+      "--tag",
+      "k=v",
+      "--anchor-mode",
+      "ANCHOR_MODE_PER_EVENT",
+      "--config",
+      '{"interval_s":30}',
+    );
     expect(profile.code).toBe(0);
-    expect(json(profile)).toMatchObject({ profile_id: "p_daily", tenant_id: tenant, display_name: "Daily", groups: ["g1"], tags: { k: "v" }, anchor_mode: "ANCHOR_MODE_PER_EVENT", config: { interval_s: 30 } });
+    expect(json(profile)).toMatchObject({
+      profile_id: "p_daily",
+      tenant_id: tenant,
+      display_name: "Daily",
+      groups: ["g1"],
+      tags: { k: "v" },
+      anchor_mode: "ANCHOR_MODE_PER_EVENT",
+      config: { interval_s: 30 },
+    });
     expect(json(await cli(token, "profiles", "get", "p_daily"))).toMatchObject({ profile_id: "p_daily", display_name: "Daily" });
     expect(json(await cli(token, "profiles", "list"))).toEqual({ profiles: [expect.objectContaining({ profile_id: "p_daily" })] });
 
-    const registered = await cli(token, "register", "--hardware-id", "HW-D-1", "--name", "Daily 1", "--profile-id", "p_daily", "--tag", "room=12", "--meta", "sn=77", "--gateway");
+    const registered = await cli(
+      token,
+      "register",
+      "--hardware-id",
+      "HW-D-1",
+      "--name",
+      "Daily 1",
+      "--profile-id",
+      "p_daily",
+      "--tag",
+      "room=12",
+      "--meta",
+      "sn=77",
+      "--gateway",
+    );
     expect(registered.code).toBe(0);
     const device = json(registered);
-    expect(device).toMatchObject({ tenant_id: tenant, hardware_id: "HW-D-1", name: "Daily 1", groups: ["g1"], tags: { k: "v", room: "12" }, meta: { sn: "77" }, is_gateway: true, api_key: expect.stringMatching(/^sk_live_/) });
+    expect(device).toMatchObject({
+      tenant_id: tenant,
+      hardware_id: "HW-D-1",
+      name: "Daily 1",
+      groups: ["g1"],
+      tags: { k: "v", room: "12" },
+      meta: { sn: "77" },
+      is_gateway: true,
+      api_key: expect.stringMatching(/^sk_live_/),
+    });
     // gRPC as well as Connect.
     const child = json(await cli(token, "register", "--hardware-id", "HW-D-2", "--name", "Daily 2", "--gateway-id", device["device_id"], "--protocol", "grpc"));
     expect(child).toMatchObject({ hardware_id: "HW-D-2", gateway_id: device["device_id"] });
@@ -210,7 +272,9 @@ describe("the admin CLI", () => {
     expect(JSON.parse(lines[1]!.replace(/,$/, ""))).toMatchObject({ hardware_id: "HW-D-1" });
     const rest = json(await cli(token, "list", "--page-size", "2", "--page-token", page["next_page_token"]));
     expect(rest["devices"].map((d: { hardware_id: string }) => d.hardware_id)).toEqual(["HW-D-3"]);
-    expect(json(await cli(token, "list", "--gateway-id", device["device_id"]))["devices"].map((d: { device_id: string }) => d.device_id)).toEqual([child["device_id"]]);
+    expect(json(await cli(token, "list", "--gateway-id", device["device_id"]))["devices"].map((d: { device_id: string }) => d.device_id)).toEqual([
+      child["device_id"],
+    ]);
     expect(json(await cli(token, "list", "--tag", "room=12", "--hardware-id", "HW-D-1"))["devices"]).toHaveLength(1);
 
     const rotated = json(await cli(token, "rotate", device["device_id"]));
@@ -218,7 +282,9 @@ describe("the admin CLI", () => {
     expect(rotated["api_key"]).not.toBe(device["api_key"]);
 
     expect(await cli(token, "register", "--hardware-id", "HW-D-3", "--name", "again")).toEqual({
-      code: 1, stdout: "", stderr: 'ALREADY_EXISTS: device with hardware_id "HW-D-3" already exists in this tenant\n',
+      code: 1,
+      stdout: "",
+      stderr: 'ALREADY_EXISTS: device with hardware_id "HW-D-3" already exists in this tenant\n',
     });
     const updated = json(await cli(token, "update", device["device_id"], "--name", "Daily one", "--tag", "room=14", "--etag", got["etag"]));
     expect(updated).toMatchObject({ name: "Daily one", tags: { room: "14" }, hardware_id: "HW-D-1", groups: got["groups"] });
@@ -258,7 +324,10 @@ describe("the admin CLI", () => {
 
   test("npm run cli and npm run token start the built code: no compile per command (npm ci builds once)", () => {
     const root = path.resolve(path.dirname(CLI), "../../..");
-    for (const [script, expected] of [["cli", "usage: device-registry <command>"], ["token", "usage: npm run --silent token"]] as const) {
+    for (const [script, expected] of [
+      ["cli", "usage: device-registry <command>"],
+      ["token", "usage: npm run --silent token"],
+    ] as const) {
       // npm echoes every script it runs ("> name\n> command"): a build would show up as its own lines.
       const run = spawnSync("npm", ["run", script, "--", "--help"], { cwd: root, encoding: "utf8", env: { ...process.env, npm_config_loglevel: "notice" } });
       expect([script, run.status]).toEqual([script, 0]);
@@ -276,7 +345,10 @@ describe("the admin CLI", () => {
     const admin = createClient(DeviceRegistryService, createConnectTransport({ baseUrl: service.baseUrl, httpVersion: "1.1" }));
     await Promise.all(
       Array.from({ length: 80 }, (_, i) =>
-        admin.registerDevice({ name: `pipe ${i}`, hardwareId: `HW-PIPE-${i}`, meta: Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`pad${k}`, "x".repeat(500)])) }, { headers: { authorization: `Bearer ${token}` } }),
+        admin.registerDevice(
+          { name: `pipe ${i}`, hardwareId: `HW-PIPE-${i}`, meta: Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`pad${k}`, "x".repeat(500)])) },
+          { headers: { authorization: `Bearer ${token}` } },
+        ),
       ),
     );
     const piped = await runCommand("sh", ["-c", `node "${CLI}" list --url "${service.baseUrl}" | head -n 2`], {
@@ -290,7 +362,8 @@ describe("the admin CLI", () => {
   test("the progress bar shows no ETA before any progress", () => {
     // The options and parameters cli-progress renders a line with.
     const options = { barCompleteString: "=".repeat(10), barIncompleteString: "-".repeat(10), barsize: 10, barGlue: "", autopaddingChar: "" } as never;
-    const at = (value: number, eta: number) => ({ value, total: 100, progress: value / 100, eta, startTime: Date.now(), stopTime: null, maxWidth: 200 }) as never;
+    const at = (value: number, eta: number) =>
+      ({ value, total: 100, progress: value / 100, eta, startTime: Date.now(), stopTime: null, maxWidth: 200 }) as never;
     expect(progressFormat(options, at(0, 0), { rows: 0, failed: 0 })).toBe("importing [----------] 0% | 0 rows, 0 failed | ETA --");
     expect(progressFormat(options, at(50, 7), { rows: 5, failed: 0 })).toBe("importing [=====-----] 50% | 5 rows, 0 failed | ETA 7s");
   });
@@ -299,16 +372,64 @@ describe("the admin CLI", () => {
     const pki = mkdtempSync(path.join(os.tmpdir(), "cli-cacert-"));
     const file = (name: string) => path.join(pki, name);
     const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=Private Test CA", "-keyout", file("ca.key"), "-out", file("ca.pem"));
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", file("tls.key"), "-out", file("tls.csr"));
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=Private Test CA",
+      "-keyout",
+      file("ca.key"),
+      "-out",
+      file("ca.pem"),
+    );
+    openssl(
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-keyout",
+      file("tls.key"),
+      "-out",
+      file("tls.csr"),
+    );
     writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-    openssl("x509", "-req", "-in", file("tls.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", file("san.ext"), "-out", file("tls.crt"));
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      file("tls.csr"),
+      "-CA",
+      file("ca.pem"),
+      "-CAkey",
+      file("ca.key"),
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      file("san.ext"),
+      "-out",
+      file("tls.crt"),
+    );
     const secure = await startTestService({ tls: { cert: readFileSync(file("tls.crt")), key: readFileSync(file("tls.key")) } });
     try {
       const token = await secure.token(randomUUID());
       const run = (...args: string[]) =>
         new Promise<Run>((resolve, reject) => {
-          const child = spawn(process.execPath, [CLI, ...args, "--url", secure.baseUrl], { env: { PATH: process.env["PATH"] ?? "", DEVICE_REGISTRY_TOKEN: token }, cwd: dir });
+          const child = spawn(process.execPath, [CLI, ...args, "--url", secure.baseUrl], {
+            env: { PATH: process.env["PATH"] ?? "", DEVICE_REGISTRY_TOKEN: token },
+            cwd: dir,
+          });
           let stdout = "";
           let stderr = "";
           child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

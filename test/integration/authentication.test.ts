@@ -34,38 +34,63 @@ describe("authentication and authorization over the network", () => {
     ["no Authorization header", async () => undefined],
     ["a non-Bearer scheme", async () => `Basic ${Buffer.from("a:b").toString("base64")}`],
     ["a malformed token", async () => "Bearer not.a.jwt"],
-    ["an expired token", async () => `Bearer ${await service.keys.token({ tenant_id: tenant, role: "tenant_admin", exp: Math.floor(Date.now() / 1000) - 60 })}`],
-    ["a token without exp", async () => {
-      const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
-        .setProtectedHeader({ alg: "EdDSA", kid: service.keys.kid }).sign(service.keys.privateKey);
-      return `Bearer ${jwt}`;
-    }],
-    ["a token signed by another key with the same kid", async () => {
-      const { privateKey } = await generateKeyPair("EdDSA");
-      const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
-        .setProtectedHeader({ alg: "EdDSA", kid: service.keys.kid }).setExpirationTime("1h").sign(privateKey);
-      return `Bearer ${jwt}`;
-    }],
-    ["alg none", async () => {
-      const header = base64url.encode(JSON.stringify({ alg: "none", typ: "JWT" }));
-      const payload = base64url.encode(JSON.stringify({ sub: "alice", tenant_id: tenant, role: "tenant_admin", exp: Math.floor(Date.now() / 1000) + 3600 }));
-      return `Bearer ${header}.${payload}.`;
-    }],
-    ["HS256 keyed with the public key", async () => {
-      const jwks = readFileSync(service.keys.jwksPath);
-      const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
-        .setProtectedHeader({ alg: "HS256", kid: service.keys.kid }).setExpirationTime("1h").sign(new Uint8Array(jwks));
-      return `Bearer ${jwt}`;
-    }],
-    ["RS256 with its key published in the JWKS", async () => {
-      const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
-      const jwks = JSON.parse(readFileSync(service.keys.jwksPath, "utf8"));
-      jwks.keys.push({ ...(await exportJWK(publicKey)), kid: "rsa-1", alg: "RS256" });
-      writeFileSync(service.keys.jwksPath, JSON.stringify(jwks));
-      const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
-        .setProtectedHeader({ alg: "RS256", kid: "rsa-1" }).setExpirationTime("1h").sign(privateKey);
-      return `Bearer ${jwt}`;
-    }],
+    [
+      "an expired token",
+      async () => `Bearer ${await service.keys.token({ tenant_id: tenant, role: "tenant_admin", exp: Math.floor(Date.now() / 1000) - 60 })}`,
+    ],
+    [
+      "a token without exp",
+      async () => {
+        const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
+          .setProtectedHeader({ alg: "EdDSA", kid: service.keys.kid })
+          .sign(service.keys.privateKey);
+        return `Bearer ${jwt}`;
+      },
+    ],
+    [
+      "a token signed by another key with the same kid",
+      async () => {
+        const { privateKey } = await generateKeyPair("EdDSA");
+        const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
+          .setProtectedHeader({ alg: "EdDSA", kid: service.keys.kid })
+          .setExpirationTime("1h")
+          .sign(privateKey);
+        return `Bearer ${jwt}`;
+      },
+    ],
+    [
+      "alg none",
+      async () => {
+        const header = base64url.encode(JSON.stringify({ alg: "none", typ: "JWT" }));
+        const payload = base64url.encode(JSON.stringify({ sub: "alice", tenant_id: tenant, role: "tenant_admin", exp: Math.floor(Date.now() / 1000) + 3600 }));
+        return `Bearer ${header}.${payload}.`;
+      },
+    ],
+    [
+      "HS256 keyed with the public key",
+      async () => {
+        const jwks = readFileSync(service.keys.jwksPath);
+        const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
+          .setProtectedHeader({ alg: "HS256", kid: service.keys.kid })
+          .setExpirationTime("1h")
+          .sign(new Uint8Array(jwks));
+        return `Bearer ${jwt}`;
+      },
+    ],
+    [
+      "RS256 with its key published in the JWKS",
+      async () => {
+        const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+        const jwks = JSON.parse(readFileSync(service.keys.jwksPath, "utf8"));
+        jwks.keys.push({ ...(await exportJWK(publicKey)), kid: "rsa-1", alg: "RS256" });
+        writeFileSync(service.keys.jwksPath, JSON.stringify(jwks));
+        const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
+          .setProtectedHeader({ alg: "RS256", kid: "rsa-1" })
+          .setExpirationTime("1h")
+          .sign(privateKey);
+        return `Bearer ${jwt}`;
+      },
+    ],
     ["a tenant_id that is not a UUID", async () => `Bearer ${await service.keys.token({ tenant_id: "acme", role: "tenant_admin" })}`],
     ["an unknown role", async () => `Bearer ${await service.keys.token({ tenant_id: tenant, role: "root" })}`],
   ];
@@ -128,7 +153,9 @@ describe("authentication and authorization over the network", () => {
 
   test("a token without kid is refused although the JWKS holds a single Ed25519 key", async () => {
     const jwt = await new SignJWT({ sub: "alice", tenant_id: tenant, role: "tenant_admin" })
-      .setProtectedHeader({ alg: "EdDSA" }).setExpirationTime("1h").sign(service.keys.privateKey);
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setExpirationTime("1h")
+      .sign(service.keys.privateKey);
     const { status, body } = await register(`Bearer ${jwt}`);
     expect({ status, body }).toEqual({ status: 401, body: { code: "UNAUTHENTICATED", message: "invalid token: missing kid" } });
   });
@@ -136,7 +163,9 @@ describe("authentication and authorization over the network", () => {
   test("a key added to the JWKS file is picked up without a restart", async () => {
     const { publicKey, privateKey } = await generateKeyPair("EdDSA", { extractable: true });
     const jwt = await new SignJWT({ sub: "bob", tenant_id: tenant, role: "tenant_admin" })
-      .setProtectedHeader({ alg: "EdDSA", kid: "rotated-key" }).setExpirationTime("1h").sign(privateKey);
+      .setProtectedHeader({ alg: "EdDSA", kid: "rotated-key" })
+      .setExpirationTime("1h")
+      .sign(privateKey);
     expect((await register(`Bearer ${jwt}`)).status).toBe(401);
     const jwks = JSON.parse(readFileSync(service.keys.jwksPath, "utf8"));
     jwks.keys.push({ ...(await exportJWK(publicKey)), kid: "rotated-key", alg: "EdDSA" });
@@ -150,8 +179,11 @@ describe("authentication and authorization over the network", () => {
 
   test("a key removed from the JWKS file is refused within the documented 5 s, for a token already used and a new one", async () => {
     const { publicKey, privateKey } = await generateKeyPair("EdDSA", { extractable: true });
-    const sign = () => new SignJWT({ sub: "carol", tenant_id: tenant, role: "tenant_admin" })
-      .setProtectedHeader({ alg: "EdDSA", kid: "removed-key" }).setExpirationTime("1h").sign(privateKey);
+    const sign = () =>
+      new SignJWT({ sub: "carol", tenant_id: tenant, role: "tenant_admin" })
+        .setProtectedHeader({ alg: "EdDSA", kid: "removed-key" })
+        .setExpirationTime("1h")
+        .sign(privateKey);
     const original = readFileSync(service.keys.jwksPath, "utf8");
     const jwks = JSON.parse(original);
     jwks.keys.push({ ...(await exportJWK(publicKey)), kid: "removed-key", alg: "EdDSA" });

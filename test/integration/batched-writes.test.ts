@@ -29,9 +29,24 @@ describe("registrations made together (DeviceRepository on a real PostgreSQL)", 
   function newDevice(hardwareId: string, profileId: string | null = null) {
     const now = new Date();
     const device: Device = {
-      deviceId: randomUUID(), tenantId: tenant, name: hardwareId, hardwareId, groups: ["b", "a"], tags: { k: "v" },
-      anchorMode: AnchorMode.UNSPECIFIED, profileId, gatewayId: null, firmware: "", meta: {}, config: null, subModel: "",
-      isGateway: false, status: "registered", createdAt: now, updatedAt: now, version: 1,
+      deviceId: randomUUID(),
+      tenantId: tenant,
+      name: hardwareId,
+      hardwareId,
+      groups: ["b", "a"],
+      tags: { k: "v" },
+      anchorMode: AnchorMode.UNSPECIFIED,
+      profileId,
+      gatewayId: null,
+      firmware: "",
+      meta: {},
+      config: null,
+      subModel: "",
+      isGateway: false,
+      status: "registered",
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
       hub: { id: "", hubUrl: "", hubUrlStaticCert: "", mqttHubUrl: "" },
     };
     const credential = { credentialId: randomUUID(), kind: "api_key" as const, secretHash: issueApiKey().hash, certificate: null };

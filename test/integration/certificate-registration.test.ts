@@ -12,7 +12,14 @@ import { startTestService, type TestService } from "../support/test-service.js";
 
 const DAY = 86_400_000;
 const NOT_AUTHORIZED = { status: 401, body: { code: "UNAUTHENTICATED", message: "Not authorized" } };
-const HUB = { id: "hub-1", hubUrl: "https://hub-1.example", hubUrlStaticCert: "https://hub-1-static.example", mqttHubUrl: "mqtts://hub-1.example:8883", region: "", weight: 1 };
+const HUB = {
+  id: "hub-1",
+  hubUrl: "https://hub-1.example",
+  hubUrlStaticCert: "https://hub-1-static.example",
+  mqttHubUrl: "mqtts://hub-1.example:8883",
+  region: "",
+  weight: 1,
+};
 
 /** The XFCC header Envoy writes for a client certificate: its hash and its URL-encoded PEM. */
 function xfcc(certificate: TestCertificate): string {
@@ -31,7 +38,11 @@ describe("just-in-time registration with manufacturer certificates", () => {
   const tenant = randomUUID();
 
   const register = (device: TestCertificate | undefined, body: Json = {}) =>
-    mtlsPost(`${service.baseUrl}/api/v1/devices:registerByCertificate`, body, { ca: serverCa.certificatePem, cert: device?.certificatePem, key: device?.keyPem } satisfies ClientTls);
+    mtlsPost(`${service.baseUrl}/api/v1/devices:registerByCertificate`, body, {
+      ca: serverCa.certificatePem,
+      cert: device?.certificatePem,
+      key: device?.keyPem,
+    } satisfies ClientTls);
   const authenticate = (deviceId: string, certificate: string) => api.call("POST", "/api/v1/devices:authenticate", hub, { device_id: deviceId, certificate });
   const registeredEvents = async (deviceId: string) =>
     (await service.db.pool.query("SELECT payload FROM outbox WHERE subject = $1 AND event_type = 'device.registered'", [deviceId])).rows.map((r) => r.payload);
@@ -41,7 +52,15 @@ describe("just-in-time registration with manufacturer certificates", () => {
     const server = await issueTestCertificate(serverCa, "localhost", { clientAuth: false, dnsName: "localhost" });
     service = await startTestService({ tls: { cert: Buffer.from(server.certificatePem), key: Buffer.from(server.keyPem) }, hubs: [HUB] });
     // A second replica without TLS that trusts 127.0.0.1 as its TLS-terminating proxy; the admin calls go there too.
-    proxied = await startTestService({ replicaOf: service, trustedProxies: (() => { const l = new net.BlockList(); l.addAddress("127.0.0.1"); return l; })(), hubs: [HUB] });
+    proxied = await startTestService({
+      replicaOf: service,
+      trustedProxies: (() => {
+        const l = new net.BlockList();
+        l.addAddress("127.0.0.1");
+        return l;
+      })(),
+      hubs: [HUB],
+    });
     api = createRestApi(proxied.baseUrl);
     admin = await service.token(tenant);
     hub = await service.token(randomUUID(), "platform_service");
@@ -57,10 +76,20 @@ describe("just-in-time registration with manufacturer certificates", () => {
   test("a device with a factory certificate registers itself over mutual TLS, once; the same certificate again is the same device", async () => {
     const device = await issueTestCertificate(factory, "SN-JIT-1");
     const first = await register(device, { firmware: "1.2.0", meta: { boot: "1" } });
-    expect(first).toMatchObject({ status: 200, body: { hardware_id: "SN-JIT-1", created: true, hub_url: HUB.hubUrl, hub_url_static_cert: HUB.hubUrlStaticCert, mqtt_hub_url: HUB.mqttHubUrl } });
+    expect(first).toMatchObject({
+      status: 200,
+      body: { hardware_id: "SN-JIT-1", created: true, hub_url: HUB.hubUrl, hub_url_static_cert: HUB.hubUrlStaticCert, mqtt_hub_url: HUB.mqttHubUrl },
+    });
     const deviceId = first.body["device_id"];
     const stored = await api.call("GET", `/api/v1/devices/${deviceId}`, admin);
-    expect(stored.body).toMatchObject({ hardware_id: "SN-JIT-1", profile_id: "p_factory", groups: ["fleet"], tags: { site: "lyon", model: "m1" }, firmware: "1.2.0", meta: { boot: "1" } });
+    expect(stored.body).toMatchObject({
+      hardware_id: "SN-JIT-1",
+      profile_id: "p_factory",
+      groups: ["fleet"],
+      tags: { site: "lyon", model: "m1" },
+      firmware: "1.2.0",
+      meta: { boot: "1" },
+    });
     expect(await registeredEvents(deviceId)).toEqual([expect.objectContaining({ method: "REGISTRATION_METHOD_CERTIFICATE", actor: deviceId })]);
 
     const again = await register(device);
@@ -71,13 +100,16 @@ describe("just-in-time registration with manufacturer certificates", () => {
     // AuthenticateDevice accepts it as it accepts ours, by PEM or fingerprint.
     const fingerprint = createHash("sha256").update(new X509Certificate(device.certificatePem).raw).digest("hex");
     expect(await authenticate(deviceId, device.certificatePem)).toMatchObject({ status: 200, body: { device_id: deviceId, tenant_id: tenant } });
-    expect(await api.call("POST", "/api/v1/devices:authenticate", hub, { device_id: deviceId, certificate_fingerprint: fingerprint })).toMatchObject({ status: 200 });
+    expect(await api.call("POST", "/api/v1/devices:authenticate", hub, { device_id: deviceId, certificate_fingerprint: fingerprint })).toMatchObject({
+      status: 200,
+    });
   });
 
   test("over HTTP/2 with a Connect client presenting the certificate", async () => {
     const device = await issueTestCertificate(factory, "SN-JIT-H2");
     const transport = createConnectTransport({
-      baseUrl: service.baseUrl, httpVersion: "2",
+      baseUrl: service.baseUrl,
+      httpVersion: "2",
       nodeOptions: { ca: serverCa.certificatePem, cert: device.certificatePem, key: device.keyPem, servername: "localhost" },
     });
     const response = await createClient(CertificateRegistrationService, transport).registerDeviceByCertificate({ firmware: "2" });
@@ -90,7 +122,10 @@ describe("just-in-time registration with manufacturer certificates", () => {
     await registerTestCa(api, admin, ca, { profile_id: "p_ours" });
     const device = await issueTestCertificate(ca, "SN-OURS-1");
     const first = await register(device);
-    expect(first).toMatchObject({ status: 200, body: { created: true, certificate: expect.stringContaining("BEGIN CERTIFICATE"), private_key: expect.stringContaining("BEGIN PRIVATE KEY") } });
+    expect(first).toMatchObject({
+      status: 200,
+      body: { created: true, certificate: expect.stringContaining("BEGIN CERTIFICATE"), private_key: expect.stringContaining("BEGIN PRIVATE KEY") },
+    });
     const deviceId = first.body["device_id"];
     const ours = new X509Certificate(first.body["certificate"]);
     expect(ours.verify(new X509Certificate(readFileSync(service.issuingCaCertPath)).publicKey)).toBe(true);
@@ -128,7 +163,9 @@ describe("just-in-time registration with manufacturer certificates", () => {
       await issueTestCertificate(factory, "SN-JIT-SERVER", { clientAuth: false }),
     ];
     for (const device of cases) expect(await register(device)).toEqual(NOT_AUTHORIZED);
-    const { rows } = await service.db.pool.query("SELECT count(*)::int AS n FROM devices WHERE hardware_id IN ('SN-JIT-STRANGER', 'SN-JIT-OLD', 'SN-JIT-FUTURE', 'SN-JIT-SERVER')");
+    const { rows } = await service.db.pool.query(
+      "SELECT count(*)::int AS n FROM devices WHERE hardware_id IN ('SN-JIT-STRANGER', 'SN-JIT-OLD', 'SN-JIT-FUTURE', 'SN-JIT-SERVER')",
+    );
     expect(rows[0].n).toBe(0);
   });
 
@@ -182,6 +219,13 @@ describe("just-in-time registration with manufacturer certificates", () => {
 
     const spoofed = await issueTestCertificate(factory, "SN-JIT-SPOOF");
     // The TLS listener trusts no proxy: the header of a client without a certificate is not believed.
-    expect(await mtlsPost(`${service.baseUrl}/api/v1/devices:registerByCertificate`, {}, { ca: serverCa.certificatePem }, { "x-forwarded-client-cert": xfcc(spoofed) })).toEqual(NOT_AUTHORIZED);
+    expect(
+      await mtlsPost(
+        `${service.baseUrl}/api/v1/devices:registerByCertificate`,
+        {},
+        { ca: serverCa.certificatePem },
+        { "x-forwarded-client-cert": xfcc(spoofed) },
+      ),
+    ).toEqual(NOT_AUTHORIZED);
   });
 });

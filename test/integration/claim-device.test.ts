@@ -7,7 +7,16 @@ import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const NOT_AUTHORIZED = { code: "UNAUTHENTICATED", message: "Not authorized" };
-const hubs = [{ id: "eu-1", hubUrl: "https://eu-1.hubs.test", hubUrlStaticCert: "https://eu-1-static.hubs.test", mqttHubUrl: "mqtts://eu-1.hubs.test:8883", weight: 1, region: "eu" }];
+const hubs = [
+  {
+    id: "eu-1",
+    hubUrl: "https://eu-1.hubs.test",
+    hubUrlStaticCert: "https://eu-1-static.hubs.test",
+    mqttHubUrl: "mqtts://eu-1.hubs.test:8883",
+    weight: 1,
+    region: "eu",
+  },
+];
 
 describe("ClaimDevice: a factory batch brings itself online", () => {
   let service: TestService;
@@ -48,9 +57,17 @@ describe("ClaimDevice: a factory batch brings itself online", () => {
     const deviceId = first.body["device_id"];
     const device = await call("GET", `/api/v1/devices/${deviceId}`, undefined, admin);
     expect(device.body).toMatchObject({
-      tenant_id: tenant, name: "Sensor 1", hardware_id: "HW-FACTORY-1", status: "registered", profile_id: "p_sensor",
-      firmware: "1.2.3", sub_model: "S1-b", tags: { region: "eu", line: "4" }, meta: { batch: "B7", mac: "00:11:22:33:44:55" },
-      config: { interval_s: 60 }, hub_id: "eu-1",
+      tenant_id: tenant,
+      name: "Sensor 1",
+      hardware_id: "HW-FACTORY-1",
+      status: "registered",
+      profile_id: "p_sensor",
+      firmware: "1.2.3",
+      sub_model: "S1-b",
+      tags: { region: "eu", line: "4" },
+      meta: { batch: "B7", mac: "00:11:22:33:44:55" },
+      config: { interval_s: 60 },
+      hub_id: "eu-1",
     });
     expect((await authenticate(deviceId, first.body["api_key"])).status).toBe(200);
 
@@ -93,7 +110,10 @@ describe("ClaimDevice: a factory batch brings itself online", () => {
     const claimKey = await importOne("HW-FACTORY-3");
     const client = createGrpcJsClient(DeviceProvisioningService, `127.0.0.1:${service.port}`);
     try {
-      const claimed = await client.call(DeviceProvisioningService.method.claimDevice, create(ClaimDeviceRequestSchema, { claimKey, hardwareId: "HW-FACTORY-3" }));
+      const claimed = await client.call(
+        DeviceProvisioningService.method.claimDevice,
+        create(ClaimDeviceRequestSchema, { claimKey, hardwareId: "HW-FACTORY-3" }),
+      );
       expect(claimed.deviceId).toMatch(/^[0-9a-f-]{36}$/);
       expect(claimed.apiKey).toMatch(/^sk_live_/);
       await expect(

@@ -84,7 +84,12 @@ describe.each([
     expect(ok(await api.getDevice(claimed["device_id"]))["gateway_id"] ?? "").toBe("");
     // The gateway asking again now meets the claimed device.
     const again = ok(await api.registerChildren(gateway["device_id"], gateway["api_key"], [childHardwareId]))["results"];
-    expect(again).toEqual([{ hardware_id: childHardwareId, error: { code: "ALREADY_EXISTS", message: `device with hardware_id "${childHardwareId}" already exists in this tenant` } }]);
+    expect(again).toEqual([
+      {
+        hardware_id: childHardwareId,
+        error: { code: "ALREADY_EXISTS", message: `device with hardware_id "${childHardwareId}" already exists in this tenant` },
+      },
+    ]);
   });
 
   test("(b) a child registered before the import keeps the hardware_id: the import is refused and no key exists for it", async () => {

@@ -2,11 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
 import { DeviceClaim_State } from "../../gen/deviceregistry/v1/device_claim_pb.js";
-import {
-  DeviceRegistryService,
-  ListDeviceClaimsRequestSchema,
-  RevokeClaimKeysRequestSchema,
-} from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
+import { DeviceRegistryService, ListDeviceClaimsRequestSchema, RevokeClaimKeysRequestSchema } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
 import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
@@ -27,7 +23,9 @@ describe("claim keys of imported devices: their state and their revocation", () 
   const claim = (claimKey: string, hardwareId: string) => call("POST", "/api/v1/devices:claim", undefined, { claim_key: claimKey, hardware_id: hardwareId });
   const revoke = (token: string, hardwareIds: string[]) => call("POST", "/api/v1/devices:revokeClaimKeys", token, { hardware_ids: hardwareIds });
   const claimRows = async (hardwareIds: string[]) =>
-    (await service.db.pool.query("SELECT hardware_id FROM device_claims WHERE hardware_id = ANY ($1) ORDER BY hardware_id", [hardwareIds])).rows.map((r) => r.hardware_id);
+    (await service.db.pool.query("SELECT hardware_id FROM device_claims WHERE hardware_id = ANY ($1) ORDER BY hardware_id", [hardwareIds])).rows.map(
+      (r) => r.hardware_id,
+    );
 
   beforeAll(async () => {
     service = await startTestService();
@@ -59,7 +57,10 @@ describe("claim keys of imported devices: their state and their revocation", () 
     const [newKeyA] = await importKeys(admin, ["HW-RV-A"]);
     expect(newKeyA).toMatch(/^ck_/);
     expect(await claim(keyA!, "HW-RV-A")).toEqual(NOT_AUTHORIZED);
-    expect(await claim(newKeyA!, "HW-RV-A")).toMatchObject({ status: 200, body: { device_id: expect.any(String), api_key: expect.stringMatching(/^sk_live_/) } });
+    expect(await claim(newKeyA!, "HW-RV-A")).toMatchObject({
+      status: 200,
+      body: { device_id: expect.any(String), api_key: expect.stringMatching(/^sk_live_/) },
+    });
   });
 
   test("a claimed device keeps its credential, but its leaked key can no longer re-claim it", async () => {
@@ -135,7 +136,10 @@ describe("claim keys of imported devices: their state and their revocation", () 
     const crossed = await call("GET", `/api/v1/deviceClaims?state=STATE_PENDING&page_token=${encodeURIComponent(first.body["next_page_token"])}`, tenantAdmin);
     expect(crossed).toEqual({
       status: 400,
-      body: { code: "INVALID_ARGUMENT", message: "page_token: was issued for other filters: send the filters of the first page with it, or no page_token to start over" },
+      body: {
+        code: "INVALID_ARGUMENT",
+        message: "page_token: was issued for other filters: send the filters of the first page with it, or no page_token to start over",
+      },
     });
   });
 

@@ -26,7 +26,11 @@ describe("ClaimDevice rate limits", () => {
     return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as Record<string, any> };
   }
   /** The answer to a claim; `retryAfter` only when the service sent the header. */
-  async function claim(claimKey: string, hardwareId: string, forwardedFor?: string): Promise<{ status: number; body: Record<string, any>; retryAfter?: string }> {
+  async function claim(
+    claimKey: string,
+    hardwareId: string,
+    forwardedFor?: string,
+  ): Promise<{ status: number; body: Record<string, any>; retryAfter?: string }> {
     const { retryAfter, ...rest } = await post("/api/v1/devices:claim", { claim_key: claimKey, hardware_id: hardwareId }, undefined, forwardedFor);
     return retryAfter === null ? rest : { ...rest, retryAfter };
   }
@@ -50,7 +54,11 @@ describe("ClaimDevice rate limits", () => {
     }
     const limited = [await claim(guess(), "HW-RL-1"), await claim(guess(), "HW-RL-UNKNOWN"), await claim(claimKey, "HW-RL-1")];
     for (const res of limited) {
-      expect(res).toEqual({ status: 429, retryAfter: expect.stringMatching(/^\d+$/), body: { code: "RESOURCE_EXHAUSTED", message: expect.stringMatching(TOO_MANY) } });
+      expect(res).toEqual({
+        status: 429,
+        retryAfter: expect.stringMatching(/^\d+$/),
+        body: { code: "RESOURCE_EXHAUSTED", message: expect.stringMatching(TOO_MANY) },
+      });
       const seconds = Number(res.retryAfter);
       expect(seconds).toBeGreaterThanOrEqual(1);
       expect(seconds).toBeLessThanOrEqual(limits.perAddress.seconds);
@@ -67,9 +75,15 @@ describe("ClaimDevice rate limits", () => {
       client.call(DeviceProvisioningService.method.claimDevice, create(ClaimDeviceRequestSchema, { claimKey, hardwareId }));
     try {
       for (let i = 0; i < limits.perAddress.points; i++) {
-        await expect(attempt(guess(), i % 2 === 0 ? "HW-RL-2" : "HW-RL-NOBODY")).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED, details: "Not authorized" });
+        await expect(attempt(guess(), i % 2 === 0 ? "HW-RL-2" : "HW-RL-NOBODY")).rejects.toMatchObject({
+          code: GrpcStatus.UNAUTHENTICATED,
+          details: "Not authorized",
+        });
       }
-      const err = (await attempt(guess(), "HW-RL-2").then(() => undefined, (e: unknown) => e)) as ServiceError;
+      const err = (await attempt(guess(), "HW-RL-2").then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as ServiceError;
       expect(err.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
       const [retryAfter] = err.metadata.get("retry-after");
       expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);

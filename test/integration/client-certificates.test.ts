@@ -39,7 +39,11 @@ function file(content: string, ext = "pem"): string {
 /** A private key made by `openssl genpkey` and a CSR for it made by `openssl req -new`. */
 async function opensslCsr(algorithm: "EC" | "ED25519" | "RSA1024", subject = "/CN=chosen-by-device/O=not-a-tenant"): Promise<{ key: string; csr: string }> {
   const key = `k${++files}.pem`;
-  const options = { EC: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], ED25519: ["-algorithm", "ED25519"], RSA1024: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"] };
+  const options = {
+    EC: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    ED25519: ["-algorithm", "ED25519"],
+    RSA1024: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
+  };
   await openssl("genpkey", ...options[algorithm], "-out", key);
   const csr = `r${files}.pem`;
   await openssl("req", "-new", "-key", key, "-subj", subject, "-out", csr);
@@ -77,7 +81,11 @@ describe("X.509 client-certificate credentials", () => {
     const texts = await Promise.all(tables.map((t) => service.db.pool.query(`SELECT coalesce(string_agg(t::text, '\n'), '') AS text FROM ${t} t`)));
     return texts.map((r) => r.rows[0].text as string).join("\n");
   }
-  const pemBody = (pem: string) => pem.split("\n").filter((line) => line !== "" && !line.startsWith("-----")).join("");
+  const pemBody = (pem: string) =>
+    pem
+      .split("\n")
+      .filter((line) => line !== "" && !line.startsWith("-----"))
+      .join("");
 
   beforeAll(async () => {
     service = await startTestService();
@@ -123,10 +131,19 @@ describe("X.509 client-certificate credentials", () => {
     expect(await authenticate({ device_id: deviceId, api_key: `sk_live_${"A".repeat(43)}` })).toEqual(NOT_AUTHORIZED);
 
     // Only the fingerprint, serial and expiry are stored, never the certificate or a key.
-    const rows = await service.db.pool.query("SELECT kind, secret_hash, certificate_serial, not_after, revoked_at FROM device_credentials WHERE device_id = $1", [deviceId]);
+    const rows = await service.db.pool.query(
+      "SELECT kind, secret_hash, certificate_serial, not_after, revoked_at FROM device_credentials WHERE device_id = $1",
+      [deviceId],
+    );
     const serial = (await openssl("x509", "-in", file(certificate), "-noout", "-serial")).trim().replace(/^serial=/, "");
     expect(rows.rows).toEqual([
-      { kind: "client_certificate", secret_hash: Buffer.from(fingerprint.replaceAll(":", ""), "hex"), certificate_serial: serial.toLowerCase(), not_after: new Date(notAfter), revoked_at: null },
+      {
+        kind: "client_certificate",
+        secret_hash: Buffer.from(fingerprint.replaceAll(":", ""), "hex"),
+        certificate_serial: serial.toLowerCase(),
+        not_after: new Date(notAfter),
+        revoked_at: null,
+      },
     ]);
     expect(serial).toMatch(/^[0-9A-F]{32}$/);
     expect(await databaseText()).not.toContain(pemBody(certificate).slice(0, 64));
@@ -199,7 +216,10 @@ describe("X.509 client-certificate credentials", () => {
       expect(rotated).toMatchObject({ deviceId: device.deviceId, apiKey: "", privateKey: "" });
       expect(await publicKeyOfCertificate(rotated.certificate)).toBe(await publicKeyOfKey(next.key));
       expect((await verify(rotated.certificate)).trim()).toMatch(/: OK$/);
-      await expect(authenticateGrpc(device.deviceId, device.certificate)).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED, details: "Not authorized" });
+      await expect(authenticateGrpc(device.deviceId, device.certificate)).rejects.toMatchObject({
+        code: GrpcStatus.UNAUTHENTICATED,
+        details: "Not authorized",
+      });
       expect(await authenticateGrpc(device.deviceId, rotated.certificate)).toMatchObject({ deviceId: device.deviceId });
 
       const disable = (status: string) => call("PATCH", `/api/v1/devices/${device.deviceId}?update_mask=status`, { status }, admin);
@@ -209,7 +229,10 @@ describe("X.509 client-certificate credentials", () => {
       expect((await authenticate({ device_id: device.deviceId, certificate: rotated.certificate })).status).toBe(200);
 
       expect((await call("DELETE", `/api/v1/devices/${device.deviceId}`, undefined, admin)).status).toBe(200);
-      await expect(authenticateGrpc(device.deviceId, rotated.certificate)).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED, details: "Not authorized" });
+      await expect(authenticateGrpc(device.deviceId, rotated.certificate)).rejects.toMatchObject({
+        code: GrpcStatus.UNAUTHENTICATED,
+        details: "Not authorized",
+      });
     } finally {
       registry.close();
       auth.close();
@@ -229,7 +252,10 @@ describe("X.509 client-certificate credentials", () => {
     // Flip the CSR's last byte, inside its signature: still a well-formed PEM request, no longer self-signed.
     const der = Buffer.from(pemBody(good.csr), "base64");
     der[der.length - 1] ^= 0x01;
-    const forged = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE REQUEST-----\n`;
+    const forged = `-----BEGIN CERTIFICATE REQUEST-----\n${der
+      .toString("base64")
+      .match(/.{1,64}/g)!
+      .join("\n")}\n-----END CERTIFICATE REQUEST-----\n`;
     const weak = await opensslCsr("RSA1024");
     const cases: [string, RegExp][] = [
       ["hello", /^csr: is not a PEM PKCS#10 certificate request$/],
@@ -255,7 +281,10 @@ describe("X.509 client-certificate credentials", () => {
 
     // An api_key device gets an api_key; a CSR for it is refused rather than ignored.
     const keyDevice = await call("POST", "/api/v1/devices", { name: "key", hardware_id: "HW-KEY-CSR", profile_id: "p_key", csr: good.csr }, admin);
-    expect(keyDevice).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: expect.stringMatching(/^csr: the device's credential type is api_key/) } });
+    expect(keyDevice).toEqual({
+      status: 400,
+      body: { code: "INVALID_ARGUMENT", message: expect.stringMatching(/^csr: the device's credential type is api_key/) },
+    });
     const plain = await call("POST", "/api/v1/devices", { name: "key", hardware_id: "HW-KEY-CSR", profile_id: "p_key" }, admin);
     expect(plain.body["api_key"]).toMatch(/^sk_live_/);
     expect(plain.body).not.toHaveProperty("certificate");
@@ -266,7 +295,9 @@ describe("X.509 client-certificate credentials", () => {
   test("AuthenticateDevice refuses malformed, ambiguous and api_key-hash credentials alike", async () => {
     const { body: keyDevice } = await call("POST", "/api/v1/devices", { name: "key", hardware_id: "HW-KEY-AUTH" }, admin);
     const { body: certDevice } = await call("POST", "/api/v1/devices", { name: "cert", hardware_id: "HW-CERT-AUTH", profile_id: "p_cert" }, admin);
-    const keyHash = await service.db.pool.query("SELECT encode(secret_hash, 'hex') AS hex FROM device_credentials WHERE device_id = $1", [keyDevice["device_id"]]);
+    const keyHash = await service.db.pool.query("SELECT encode(secret_hash, 'hex') AS hex FROM device_credentials WHERE device_id = $1", [
+      keyDevice["device_id"],
+    ]);
     for (const body of [
       // The stored hash of an api_key is not a certificate fingerprint.
       { device_id: keyDevice["device_id"], certificate_fingerprint: keyHash.rows[0].hex },

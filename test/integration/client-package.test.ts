@@ -78,7 +78,13 @@ describe("@device-registry/client, installed as a platform team installs it", ()
     dirs.push(packDir);
     const { stdout } = await npm(["pack", PACKAGE, "--pack-destination", packDir, "--json"], ROOT);
     packed = path.join(packDir, JSON.parse(stdout)[0].filename);
-    fromTarball = project("platform-team", { "consumer.mjs": esmConsumer, "consumer.cjs": cjsConsumer, "typed.mts": typedConsumer, "typed.cts": typedConsumer, "page.mjs": page });
+    fromTarball = project("platform-team", {
+      "consumer.mjs": esmConsumer,
+      "consumer.cjs": cjsConsumer,
+      "typed.mts": typedConsumer,
+      "typed.cts": typedConsumer,
+      "page.mjs": page,
+    });
     dirs.push(fromTarball);
     await npm(["install", packed, ...peers], fromTarball);
   }, 240_000);
@@ -102,22 +108,29 @@ describe("@device-registry/client, installed as a platform team installs it", ()
     ["an ES module", "connect", "consumer.mjs"],
     ["a CommonJS", "grpc", "consumer.cjs"],
     ["a CommonJS", "connect", "consumer.cjs"],
-  ])("%s consumer calls every service over %s", async (_kind, protocol, file) => {
-    const hubToken = await service.token(randomUUID(), "platform_service");
-    const suffix = `${file}-${protocol}`.replace(/\W/g, "-");
-    const { stdout } = await run(process.execPath, [file, service.baseUrl, protocol, await service.token(tenant), hubToken, suffix], { cwd: fromTarball });
-    expect(JSON.parse(stdout)).toEqual({
-      service: "deviceregistry.v1.DeviceRegistryService",
-      registered: { tenantId: tenant, anchorMode: "PER_EVENT", apiKey: true },
-      claimed: { sameDevice: true, authenticated: true, tenantId: tenant },
-      refused: { code: "Unauthenticated", message: "Not authorized" },
-    });
-  }, 60_000);
+  ])(
+    "%s consumer calls every service over %s",
+    async (_kind, protocol, file) => {
+      const hubToken = await service.token(randomUUID(), "platform_service");
+      const suffix = `${file}-${protocol}`.replace(/\W/g, "-");
+      const { stdout } = await run(process.execPath, [file, service.baseUrl, protocol, await service.token(tenant), hubToken, suffix], { cwd: fromTarball });
+      expect(JSON.parse(stdout)).toEqual({
+        service: "deviceregistry.v1.DeviceRegistryService",
+        registered: { tenantId: tenant, anchorMode: "PER_EVENT", apiKey: true },
+        claimed: { sameDevice: true, authenticated: true, tenantId: tenant },
+        refused: { code: "Unauthenticated", message: "Not authorized" },
+      });
+    },
+    60_000,
+  );
 
   test("type-checks from strict ES module and CommonJS TypeScript", async () => {
     writeFileSync(
       path.join(fromTarball, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, types: ["node"] }, files: ["typed.mts", "typed.cts"] }),
+      JSON.stringify({
+        compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, types: ["node"] },
+        files: ["typed.mts", "typed.cts"],
+      }),
     );
     const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
     await expect(run(process.execPath, [tsc, "-p", fromTarball], { cwd: fromTarball })).resolves.toMatchObject({ stdout: "" });
@@ -125,9 +138,13 @@ describe("@device-registry/client, installed as a platform team installs it", ()
 
   test("bundles for the browser with one copy of @bufbuild/protobuf, and the bundle calls the service", async () => {
     const esbuild = path.join(ROOT, "node_modules/esbuild/bin/esbuild");
-    await run(esbuild, ["page.mjs", "--bundle", "--platform=browser", "--format=esm", "--outfile=bundle.mjs", "--metafile=meta.json", "--log-level=error"], { cwd: fromTarball });
+    await run(esbuild, ["page.mjs", "--bundle", "--platform=browser", "--format=esm", "--outfile=bundle.mjs", "--metafile=meta.json", "--log-level=error"], {
+      cwd: fromTarball,
+    });
     const inputs = Object.keys(JSON.parse(readFileSync(path.join(fromTarball, "meta.json"), "utf8")).inputs);
-    const protobufCopies = new Set(inputs.filter((f) => f.includes("node_modules/@bufbuild/protobuf/")).map((f) => f.replace(/\/dist\/(esm|cjs)\/.*$/, "/dist/$1")));
+    const protobufCopies = new Set(
+      inputs.filter((f) => f.includes("node_modules/@bufbuild/protobuf/")).map((f) => f.replace(/\/dist\/(esm|cjs)\/.*$/, "/dist/$1")),
+    );
     expect([...protobufCopies]).toEqual(["node_modules/@bufbuild/protobuf/dist/esm"]);
     expect(inputs.some((f) => f.includes("connect-node"))).toBe(false);
     const { stdout } = await run(process.execPath, ["bundle.mjs", service.baseUrl, await service.token(randomUUID())], { cwd: fromTarball });
@@ -140,7 +157,9 @@ describe("@device-registry/client, installed as a platform team installs it", ()
     "check.cjs": `console.log(require("@device-registry/client").DeviceRegistryService.typeName, typeof require("@device-registry/client/node").createAdminClient);`,
   };
   const expectChecksPass = async (dir: string) => {
-    await expect(run(process.execPath, ["check.mjs"], { cwd: dir })).resolves.toMatchObject({ stdout: "deviceregistry.v1.DeviceRegistryService function undefined\n" });
+    await expect(run(process.execPath, ["check.mjs"], { cwd: dir })).resolves.toMatchObject({
+      stdout: "deviceregistry.v1.DeviceRegistryService function undefined\n",
+    });
     await expect(run(process.execPath, ["check.cjs"], { cwd: dir })).resolves.toMatchObject({ stdout: "deviceregistry.v1.DeviceRegistryService function\n" });
   };
 
@@ -157,7 +176,12 @@ describe("@device-registry/client, installed as a platform team installs it", ()
     const repo = mkdtempSync(path.join(os.tmpdir(), "registry-repo-"));
     dirs.push(repo);
     await run("git", ["clone", "--quiet", ROOT, repo]);
-    const identity = { GIT_AUTHOR_NAME: "release", GIT_AUTHOR_EMAIL: "release@example.com", GIT_COMMITTER_NAME: "release", GIT_COMMITTER_EMAIL: "release@example.com" };
+    const identity = {
+      GIT_AUTHOR_NAME: "release",
+      GIT_AUTHOR_EMAIL: "release@example.com",
+      GIT_COMMITTER_NAME: "release",
+      GIT_COMMITTER_EMAIL: "release@example.com",
+    };
     const env = { ...process.env, ...identity };
     const script = path.join(repo, "clients/typescript/scripts/git-ref.mjs");
     const { stdout } = await run(process.execPath, [script], { cwd: repo, env });

@@ -45,9 +45,16 @@ describe("Connect GET for reads", () => {
       req.header.set("authorization", `Bearer ${token}`);
       return next(req);
     };
-    const client = createClient(DeviceRegistryService, createWebTransport({ baseUrl: service.baseUrl, useHttpGet: true, fetch: recordingFetch, interceptors: [auth] }));
+    const client = createClient(
+      DeviceRegistryService,
+      createWebTransport({ baseUrl: service.baseUrl, useHttpGet: true, fetch: recordingFetch, interceptors: [auth] }),
+    );
 
-    expect(await client.getDevice({ deviceId: device["device_id"] })).toMatchObject({ deviceId: device["device_id"], hardwareId: "HW-GET-1", tenantId: tenant });
+    expect(await client.getDevice({ deviceId: device["device_id"] })).toMatchObject({
+      deviceId: device["device_id"],
+      hardwareId: "HW-GET-1",
+      tenantId: tenant,
+    });
     expect((await client.listDevices({ hardwareId: "HW-GET-1" })).devices.map((d) => d.deviceId)).toEqual([device["device_id"]]);
     expect((await client.listDeviceClaims({})).claims).toEqual([]);
     expect(await client.getDeviceProfile({ profileId: "p_get" })).toMatchObject({ profileId: "p_get", displayName: "GET" });

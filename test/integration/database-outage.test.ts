@@ -79,7 +79,12 @@ describe("a PostgreSQL restart under the service", () => {
           return { protocol: "gRPC", code: "OK" };
         } catch (err) {
           const e = err as ServiceError;
-          return { protocol: "gRPC", code: GrpcStatus[e.code], message: e.details, retryAfter: (e.metadata?.get("retry-after")[0] as string | undefined) ?? null };
+          return {
+            protocol: "gRPC",
+            code: GrpcStatus[e.code],
+            message: e.details,
+            retryAfter: (e.metadata?.get("retry-after")[0] as string | undefined) ?? null,
+          };
         }
       },
     };
@@ -134,7 +139,8 @@ describe("a PostgreSQL restart under the service", () => {
       const replies = await Promise.all(ids.map((id, i) => move(id, ids[(i + 1) % 3]!)));
       const statuses = replies.map((r) => r.status);
       expect({ round, statuses: statuses.filter((s) => s !== 200 && s !== 400) }).toEqual({ round, statuses: [] });
-      for (const r of replies.filter((r) => r.status === 400)) expect(r.body["message"]).toMatch(/^device\.gateway_id: .* is this device or one of its children$/);
+      for (const r of replies.filter((r) => r.status === 400))
+        expect(r.body["message"]).toMatch(/^device\.gateway_id: .* is this device or one of its children$/);
       // Never a cycle: exactly two of the three moves went through.
       expect({ round, moved: statuses.filter((s) => s === 200).length }).toEqual({ round, moved: 2 });
     }

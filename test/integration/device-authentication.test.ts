@@ -36,7 +36,9 @@ describe("AuthenticateDevice (hubs)", () => {
   test("a good key answers the identity; after rotation, disabling and deletion the old key is 401 Not authorized on every replica", async () => {
     const gateway = await call(service.baseUrl, "POST", "/api/v1/devices", admin, { name: "gw", hardware_id: "HW-AUTH-GW", is_gateway: true });
     const device = await call(service.baseUrl, "POST", "/api/v1/devices", admin, {
-      name: "d", hardware_id: "HW-AUTH-DEV", gateway_id: gateway.body["device_id"],
+      name: "d",
+      hardware_id: "HW-AUTH-DEV",
+      gateway_id: gateway.body["device_id"],
     });
     const deviceId = device.body["device_id"] as string;
     const firstKey = device.body["api_key"] as string;
@@ -81,7 +83,7 @@ describe("AuthenticateDevice (hubs)", () => {
     }
   });
 
-  test("over gRPC a bad key is UNAUTHENTICATED \"Not authorized\"", async () => {
+  test('over gRPC a bad key is UNAUTHENTICATED "Not authorized"', async () => {
     const client = createGrpcJsClient(DeviceAuthService, `127.0.0.1:${service.port}`);
     try {
       const request = create(AuthenticateDeviceRequestSchema, { deviceId: randomUUID(), apiKey: `sk_live_${"B".repeat(43)}` });
@@ -97,7 +99,8 @@ describe("AuthenticateDevice (hubs)", () => {
   test("only service tokens may ask: an admin token is PERMISSION_DENIED", async () => {
     const device = await call(service.baseUrl, "POST", "/api/v1/devices", admin, { name: "d", hardware_id: "HW-AUTH-ADMIN" });
     const asAdmin = await call(service.baseUrl, "POST", "/api/v1/devices:authenticate", admin, {
-      device_id: device.body["device_id"], api_key: device.body["api_key"],
+      device_id: device.body["device_id"],
+      api_key: device.body["api_key"],
     });
     expect(asAdmin.status).toBe(403);
     expect(asAdmin.body["code"]).toBe("PERMISSION_DENIED");

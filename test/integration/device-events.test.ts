@@ -79,7 +79,8 @@ describe("events of device management, consumed from a real Kafka broker", () =>
 
     const [event, ...more] = await eventsOf(id, "device.updated");
     expect(more).toHaveLength(0);
-    const row = (await service.db.pool.query("SELECT event_id::text, occurred_at FROM outbox WHERE subject = $1 AND event_type = 'device.updated'", [id])).rows[0];
+    const row = (await service.db.pool.query("SELECT event_id::text, occurred_at FROM outbox WHERE subject = $1 AND event_type = 'device.updated'", [id]))
+      .rows[0];
     expect(event!.record.headers).toEqual({
       ce_specversion: "1.0",
       ce_id: row.event_id,
@@ -123,7 +124,10 @@ describe("events of device management, consumed from a real Kafka broker", () =>
     expect((await api.call("DELETE", `/api/v1/devices/${gw["device_id"]}`, operator)).status).toBe(200);
 
     const [gwEvent] = await eventsOf(gw["device_id"], "device.deleted");
-    expect(gwEvent!.value).toEqual({ device: expect.objectContaining({ device_id: gw["device_id"], hardware_id: "HW-EV-GW", is_gateway: true }), actor: "ops-bob" });
+    expect(gwEvent!.value).toEqual({
+      device: expect.objectContaining({ device_id: gw["device_id"], hardware_id: "HW-EV-GW", is_gateway: true }),
+      actor: "ops-bob",
+    });
     expect(gwEvent!.record.headers).toMatchObject({ ce_type: "device.deleted", ce_subject: gw["device_id"], ce_tenantid: tenant });
     for (const below of [child, sub, grandchild]) {
       const [event, ...more] = await eventsOf(below["device_id"], "device.deleted");
@@ -157,10 +161,12 @@ describe("events of device management, consumed from a real Kafka broker", () =>
     secrets.push(rotated.body["api_key"]);
     expect((await api.call("DELETE", `/api/v1/devices/${id}`, admin)).status).toBe(200);
     await eventsOf(id, "device.deleted");
-    const sequence = consumer.records.filter((r) => r.key === id).map((r) => {
-      const value = JSON.parse(r.value) as Json;
-      return `${r.headers["ce_type"]} ${value["device"]["name"]}`;
-    });
+    const sequence = consumer.records
+      .filter((r) => r.key === id)
+      .map((r) => {
+        const value = JSON.parse(r.value) as Json;
+        return `${r.headers["ce_type"]} ${value["device"]["name"]}`;
+      });
     expect([...new Set(sequence)]).toEqual([
       "device.registered v1",
       "device.updated v2",

@@ -87,7 +87,8 @@ function messageProtocol(
       return run(DeviceSchema, call(m.updateDevice, request, token));
     },
     delete: (token, deviceId) => run(EmptySchema, call(m.deleteDevice, create(DeleteDeviceRequestSchema, { deviceId }), token)),
-    rotate: (token, deviceId) => run(RotateDeviceCredentialResponseSchema, call(m.rotateDeviceCredential, create(RotateDeviceCredentialRequestSchema, { deviceId }), token)),
+    rotate: (token, deviceId) =>
+      run(RotateDeviceCredentialResponseSchema, call(m.rotateDeviceCredential, create(RotateDeviceCredentialRequestSchema, { deviceId }), token)),
   };
 }
 
@@ -306,7 +307,9 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
     async function registerMany(n: number): Promise<string[]> {
       const ids: string[] = [];
       for (let i = 0; i < n; i += 16) {
-        const batch = Array.from({ length: Math.min(16, n - i) }, () => api.register(token, { name: "paged", hardware_id: `HW-PAGE-${serial++}`, groups: ["paged"] }));
+        const batch = Array.from({ length: Math.min(16, n - i) }, () =>
+          api.register(token, { name: "paged", hardware_id: `HW-PAGE-${serial++}`, groups: ["paged"] }),
+        );
         ids.push(...(await Promise.all(batch)).map((d) => d["device_id"] as string));
       }
       return ids;
@@ -385,7 +388,17 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
       const issued = first.next!;
       const flipAt = (i: number) => issued.slice(0, i) + (issued[i] === "A" ? "B" : "A") + issued.slice(i + 1);
       const forged = Buffer.from(JSON.stringify({ c: "2000-01-01T00:00:00.000Z", d: randomUUID() })).toString("base64url");
-      for (const bad of [flipAt(0), flipAt(20), flipAt(issued.length - 1), issued.slice(0, -1), `${issued}A`, `${issued}.`, forged, "garbage", `${forged}.${issued}`]) {
+      for (const bad of [
+        flipAt(0),
+        flipAt(20),
+        flipAt(issued.length - 1),
+        issued.slice(0, -1),
+        `${issued}A`,
+        `${issued}.`,
+        forged,
+        "garbage",
+        `${forged}.${issued}`,
+      ]) {
         const reply = await api.call("GET", `/api/v1/devices?page_size=2&page_token=${encodeURIComponent(bad)}`, token);
         expect({ bad, ...reply }).toEqual({ bad, status: 400, body: { code: "INVALID_ARGUMENT", message: BAD_TOKEN } });
       }
@@ -407,7 +420,11 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
         ["tag=a%3Db", unfiltered.next!, FILTERS_CHANGED],
         ["", profileToken, BAD_TOKEN],
       ] as const) {
-        const reply = await api.call("GET", `/api/v1/devices?${["page_size=2", query, `page_token=${encodeURIComponent(pageToken)}`].filter(Boolean).join("&")}`, token);
+        const reply = await api.call(
+          "GET",
+          `/api/v1/devices?${["page_size=2", query, `page_token=${encodeURIComponent(pageToken)}`].filter(Boolean).join("&")}`,
+          token,
+        );
         expect({ query, ...reply }).toEqual({ query, status: 400, body: { code: "INVALID_ARGUMENT", message } });
       }
       // The same token with its own filters still works; page_size may change between pages.
@@ -478,7 +495,17 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
       const cleared = await patch(stored["device_id"], "update_mask=groups,tags,profile_id,gateway_id,firmware,meta,config,sub_model", {});
       expect(cleared.status).toBe(200);
       const { groups: _g, tags: _t, firmware: _f, meta: _m, config: _c, sub_model: _s, ...kept } = stored;
-      expect(cleared.body).toStrictEqual({ ...kept, name: "after", anchor_mode: "ANCHOR_MODE_PER_EVENT", status: "disabled", groups: [], tags: {}, meta: {}, updated_at: expect.any(String), etag: expect.any(String) });
+      expect(cleared.body).toStrictEqual({
+        ...kept,
+        name: "after",
+        anchor_mode: "ANCHOR_MODE_PER_EVENT",
+        status: "disabled",
+        groups: [],
+        tags: {},
+        meta: {},
+        updated_at: expect.any(String),
+        etag: expect.any(String),
+      });
     });
 
     test.each([
@@ -531,11 +558,16 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
       const rows = [await deviceRow(top["device_id"]), await deviceRow(middle["device_id"])];
       for (const target of [top, middle]) {
         const reply = await patch(top["device_id"], "update_mask=gateway_id", { gateway_id: target["device_id"] });
-        expect(reply).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: `device.gateway_id: "${target["device_id"]}" is this device or one of its children` } });
+        expect(reply).toEqual({
+          status: 400,
+          body: { code: "INVALID_ARGUMENT", message: `device.gateway_id: "${target["device_id"]}" is this device or one of its children` },
+        });
       }
       // A device that is not a gateway cannot be a parent.
       const plain = await fresh();
-      expect((await patch(middle["device_id"], "update_mask=gateway_id", { gateway_id: plain["device_id"] })).body["message"]).toMatch(/^device\.gateway_id: .* is not a gateway/);
+      expect((await patch(middle["device_id"], "update_mask=gateway_id", { gateway_id: plain["device_id"] })).body["message"]).toMatch(
+        /^device\.gateway_id: .* is not a gateway/,
+      );
       expect([await deviceRow(top["device_id"]), await deviceRow(middle["device_id"])]).toEqual(rows);
     });
 
@@ -614,7 +646,10 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
 
       expect(await api.call("DELETE", `/api/v1/devices/${gw["device_id"]}`, admin)).toEqual({ status: 200, body: {} });
       for (const id of [...tree.map((d) => d["device_id"] as string), sensorId]) {
-        expect(await api.call("GET", `/api/v1/devices/${id}`, admin)).toEqual({ status: 404, body: { code: "NOT_FOUND", message: `device "${id}" not found` } });
+        expect(await api.call("GET", `/api/v1/devices/${id}`, admin)).toEqual({
+          status: 404,
+          body: { code: "NOT_FOUND", message: `device "${id}" not found` },
+        });
         expect(await deviceRow(id)).toBeUndefined();
         expect(await credentialRows(id)).toEqual([]);
       }
@@ -647,8 +682,14 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
     test("deleting twice is NOT_FOUND the second time; a malformed id is 400 naming device_id", async () => {
       const device = await api.register(admin, { name: "twice", hardware_id: "HW-DEL-TWICE" });
       expect((await api.call("DELETE", `/api/v1/devices/${device["device_id"]}`, admin)).status).toBe(200);
-      expect((await api.call("DELETE", `/api/v1/devices/${device["device_id"]}`, admin)).body).toEqual({ code: "NOT_FOUND", message: `device "${device["device_id"]}" not found` });
-      expect(await api.call("DELETE", "/api/v1/devices/not-a-uuid", admin)).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "device_id: must be a device_id (UUID)" } });
+      expect((await api.call("DELETE", `/api/v1/devices/${device["device_id"]}`, admin)).body).toEqual({
+        code: "NOT_FOUND",
+        message: `device "${device["device_id"]}" not found`,
+      });
+      expect(await api.call("DELETE", "/api/v1/devices/not-a-uuid", admin)).toEqual({
+        status: 400,
+        body: { code: "INVALID_ARGUMENT", message: "device_id: must be a device_id (UUID)" },
+      });
     });
   });
 
@@ -676,8 +717,14 @@ describe("device management: Get, List, Update, Delete, RotateDeviceCredential",
 
     test("an unknown device is NOT_FOUND; a malformed id is 400 naming device_id", async () => {
       const nowhere = randomUUID();
-      expect(await api.call("POST", `/api/v1/devices/${nowhere}:rotateCredential`, admin, {})).toEqual({ status: 404, body: { code: "NOT_FOUND", message: `device "${nowhere}" not found` } });
-      expect((await api.call("POST", "/api/v1/devices/xyz:rotateCredential", admin, {})).body).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringMatching(/^device_id: /) });
+      expect(await api.call("POST", `/api/v1/devices/${nowhere}:rotateCredential`, admin, {})).toEqual({
+        status: 404,
+        body: { code: "NOT_FOUND", message: `device "${nowhere}" not found` },
+      });
+      expect((await api.call("POST", "/api/v1/devices/xyz:rotateCredential", admin, {})).body).toMatchObject({
+        code: "INVALID_ARGUMENT",
+        message: expect.stringMatching(/^device_id: /),
+      });
     });
   });
 });

@@ -37,7 +37,12 @@ describe("the zero-configuration default", () => {
       body: JSON.stringify({ name: "Lab Bench Thermometer", hardware_id: "HW-LAB-0001" }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ tenant_id: TENANT, hardware_id: "HW-LAB-0001", status: "registered", api_key: expect.stringMatching(/^sk_live_/) });
+    expect(await res.json()).toMatchObject({
+      tenant_id: TENANT,
+      hardware_id: "HW-LAB-0001",
+      status: "registered",
+      api_key: expect.stringMatching(/^sk_live_/),
+    });
     const ready = await fetch(`${service.baseUrl}/readyz`);
     expect(await ready.json()).toMatchObject({ status: "ready", database: "ok", migrations: "ok", kafka: "disabled" });
   }, 120_000);

@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { startKafka, type KafkaBroker } from "../kafka/broker.js";
-import { collectRecords, createTopic, expectOutboxOrderPerDevice, outboxIds, waitUntil, type KafkaCollector, type ReceivedRecord } from "../support/kafka-collector.js";
+import {
+  collectRecords,
+  createTopic,
+  expectOutboxOrderPerDevice,
+  outboxIds,
+  waitUntil,
+  type KafkaCollector,
+  type ReceivedRecord,
+} from "../support/kafka-collector.js";
 import { startServiceProcess, type ServiceProcess } from "../support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { createTestKeys, type TestKeys } from "../support/test-keys.js";
@@ -94,10 +102,7 @@ describe("events across service processes", () => {
   test("two processes relaying at once: every event arrives, each device's in order, duplicates share a ce_id", async () => {
     const [a, b] = [await start(), await start()];
     const stop = Promise.all([committedAtLeast("HW-TWO-A", 60), committedAtLeast("HW-TWO-B", 60)]);
-    const loads = await Promise.all([
-      loadUntil(() => a.baseUrl, token, "HW-TWO-A", stop, 8),
-      loadUntil(() => b.baseUrl, token, "HW-TWO-B", stop, 8),
-    ]);
+    const loads = await Promise.all([loadUntil(() => a.baseUrl, token, "HW-TWO-A", stop, 8), loadUntil(() => b.baseUrl, token, "HW-TWO-B", stop, 8)]);
     const registered = loads.flat();
     expect(registered.length).toBeGreaterThan(100);
     const expected = new Set(registered.map((r) => r.deviceId));

@@ -142,10 +142,15 @@ describe("outbox relay to a real Kafka broker", () => {
     await broker.stop();
     const db = await createTestDatabase();
     const attempts: { at: number; retryInMs: number }[] = [];
-    const logger = pino({ level: "warn" }, { write: (line: string) => {
-      const entry = JSON.parse(line);
-      if (entry.msg === "outbox relay failed; retrying") attempts.push({ at: Date.now(), retryInMs: entry.retryInMs });
-    } });
+    const logger = pino(
+      { level: "warn" },
+      {
+        write: (line: string) => {
+          const entry = JSON.parse(line);
+          if (entry.msg === "outbox relay failed; retrying") attempts.push({ at: Date.now(), retryInMs: entry.retryInMs });
+        },
+      },
+    );
     const backoffMs = 2_000;
     const relay = new OutboxRelay({
       databaseUrl: db.url,

@@ -6,7 +6,16 @@ import { startTestService, type TestService } from "../support/test-service.js";
 // this is the whole life of a factory gateway, the same over REST and gRPC.
 
 const NOT_AUTHORIZED = { error: { code: "UNAUTHENTICATED", message: "Not authorized" } };
-const hubs = [{ id: "eu-1", hubUrl: "https://eu-1.hubs.test", hubUrlStaticCert: "https://eu-1-static.hubs.test", mqttHubUrl: "mqtts://eu-1.hubs.test:8883", weight: 1, region: "" }];
+const hubs = [
+  {
+    id: "eu-1",
+    hubUrl: "https://eu-1.hubs.test",
+    hubUrlStaticCert: "https://eu-1-static.hubs.test",
+    mqttHubUrl: "mqtts://eu-1.hubs.test:8883",
+    weight: 1,
+    region: "",
+  },
+];
 
 describe.each([
   ["REST", (s: TestService, token: string) => restFactoryApi(s.baseUrl, token)],

@@ -19,19 +19,28 @@ describe("device-facing calls authenticated by the device's api_key", () => {
   beforeAll(async () => {
     service = await startTestService();
     admin = await service.token(tenant);
-    gateway = (await call("POST", "/api/v1/devices", `Bearer ${admin}`, { name: "gw", hardware_id: "HW-GW", is_gateway: true, config: { poll_s: 5 } })).body as typeof gateway;
+    gateway = (await call("POST", "/api/v1/devices", `Bearer ${admin}`, { name: "gw", hardware_id: "HW-GW", is_gateway: true, config: { poll_s: 5 } }))
+      .body as typeof gateway;
   });
   afterAll(() => service.stop());
 
   test("a gateway registers its children; a repeat returns them as they are; a hardware_id used elsewhere is ALREADY_EXISTS", async () => {
     await call("POST", "/api/v1/devices", `Bearer ${admin}`, { name: "elsewhere", hardware_id: "HW-TAKEN" });
-    const children = [{ hardware_id: "HW-CHILD-1", name: "child 1", firmware: "0.9" }, { hardware_id: "HW-CHILD-2" }, { hardware_id: "HW-TAKEN" }, { hardware_id: "bad id" }];
+    const children = [
+      { hardware_id: "HW-CHILD-1", name: "child 1", firmware: "0.9" },
+      { hardware_id: "HW-CHILD-2" },
+      { hardware_id: "HW-TAKEN" },
+      { hardware_id: "bad id" },
+    ];
     const first = await call("POST", `/api/v1/devices/${gateway.device_id}/children`, gateway.api_key, { children });
     expect(first.status).toBe(200);
     const [one, two, taken, bad] = first.body["results"];
     expect(one).toEqual({ hardware_id: "HW-CHILD-1", device_id: expect.any(String) });
     expect(two).toEqual({ hardware_id: "HW-CHILD-2", device_id: expect.any(String) });
-    expect(taken).toEqual({ hardware_id: "HW-TAKEN", error: { code: "ALREADY_EXISTS", message: 'device with hardware_id "HW-TAKEN" already exists in this tenant' } });
+    expect(taken).toEqual({
+      hardware_id: "HW-TAKEN",
+      error: { code: "ALREADY_EXISTS", message: 'device with hardware_id "HW-TAKEN" already exists in this tenant' },
+    });
     expect(bad.error.code).toBe("INVALID_ARGUMENT");
 
     const again = await call("POST", `/api/v1/devices/${gateway.device_id}/children`, `Bearer ${gateway.api_key}`, { children: children.slice(0, 2) });
@@ -41,7 +50,9 @@ describe("device-facing calls authenticated by the device's api_key", () => {
     expect(stored.body["devices"].map((d: { hardware_id: string }) => d.hardware_id).sort()).toEqual(["HW-CHILD-1", "HW-CHILD-2"]);
     expect(stored.body["devices"][0]).toMatchObject({ tenant_id: tenant, gateway_id: gateway.device_id });
     // Children hold no credential of their own; their registration names the gateway.
-    const credentials = await service.db.pool.query("SELECT count(*)::int AS n FROM device_credentials WHERE device_id = ANY ($1::uuid[])", [[one.device_id, two.device_id]]);
+    const credentials = await service.db.pool.query("SELECT count(*)::int AS n FROM device_credentials WHERE device_id = ANY ($1::uuid[])", [
+      [one.device_id, two.device_id],
+    ]);
     expect(credentials.rows[0].n).toBe(0);
     const event = await service.db.pool.query("SELECT payload FROM outbox WHERE subject = $1", [one.device_id]);
     expect(event.rows[0].payload).toMatchObject({ method: "REGISTRATION_METHOD_GATEWAY", actor: gateway.device_id });
@@ -65,10 +76,14 @@ describe("device-facing calls authenticated by the device's api_key", () => {
   });
 
   test("a child its gateway registered has no credential to rotate; detached from the gateway it gets its first", async () => {
-    const [child] = (await call("POST", `/api/v1/devices/${gateway.device_id}/children`, gateway.api_key, { children: [{ hardware_id: "HW-CHILD-ROT" }] })).body["results"];
+    const [child] = (await call("POST", `/api/v1/devices/${gateway.device_id}/children`, gateway.api_key, { children: [{ hardware_id: "HW-CHILD-ROT" }] }))
+      .body["results"];
     const rotate = () => call("POST", `/api/v1/devices/${child.device_id}:rotateCredential`, `Bearer ${admin}`, {});
-    const credentials = async () => (await service.db.pool.query("SELECT count(*)::int AS n FROM device_credentials WHERE device_id = $1", [child.device_id])).rows[0].n;
-    const rotations = async () => (await service.db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE subject = $1 AND event_type = 'device.credential_rotated'", [child.device_id])).rows[0].n;
+    const credentials = async () =>
+      (await service.db.pool.query("SELECT count(*)::int AS n FROM device_credentials WHERE device_id = $1", [child.device_id])).rows[0].n;
+    const rotations = async () =>
+      (await service.db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE subject = $1 AND event_type = 'device.credential_rotated'", [child.device_id]))
+        .rows[0].n;
 
     expect(await rotate()).toEqual({
       status: 400,

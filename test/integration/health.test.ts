@@ -175,7 +175,9 @@ describe("liveness and readiness", () => {
   });
 
   test("/readyz is 503 while a migration is not applied", async () => {
-    const { rows } = await service.db.pool.query<{ name: string }>("DELETE FROM schema_migrations WHERE name = (SELECT max(name) FROM schema_migrations) RETURNING name");
+    const { rows } = await service.db.pool.query<{ name: string }>(
+      "DELETE FROM schema_migrations WHERE name = (SELECT max(name) FROM schema_migrations) RETURNING name",
+    );
     const name = rows[0]!.name;
     try {
       expect(await readyz(service)).toEqual({

@@ -150,7 +150,11 @@ describe("HTTP conventions of the REST mapping", () => {
 
         const gateway = await api.register(admin, { name: "gw", hardware_id: "HW-DEL-GW", is_gateway: true });
         await api.call("PATCH", `/api/v1/devices/${claimed.body["device_id"]}?update_mask=gateway_id`, admin, { gateway_id: gateway["device_id"] });
-        await grpc.call(DeviceRegistryService.method.deleteDevice, create(DeleteDeviceRequestSchema, { deviceId: gateway["device_id"], revokeClaimKey: true }), metadata);
+        await grpc.call(
+          DeviceRegistryService.method.deleteDevice,
+          create(DeleteDeviceRequestSchema, { deviceId: gateway["device_id"], revokeClaimKey: true }),
+          metadata,
+        );
         expect(await claim(key, "HW-DEL-GRPC")).toEqual(NOT_AUTHORIZED);
         expect(await claimState("HW-DEL-GRPC")).toBeUndefined();
       } finally {

@@ -3,8 +3,22 @@ import { createRestApi, type RestApi } from "../support/rest-api.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const hubs = [
-  { id: "eu-1", hubUrl: "https://eu-1.hubs.test", hubUrlStaticCert: "https://eu-1-static.hubs.test", mqttHubUrl: "mqtts://eu-1.hubs.test:8883", weight: 1, region: "eu" },
-  { id: "us-1", hubUrl: "https://us-1.hubs.test", hubUrlStaticCert: "https://us-1-static.hubs.test", mqttHubUrl: "mqtts://us-1.hubs.test:8883", weight: 1, region: "us" },
+  {
+    id: "eu-1",
+    hubUrl: "https://eu-1.hubs.test",
+    hubUrlStaticCert: "https://eu-1-static.hubs.test",
+    mqttHubUrl: "mqtts://eu-1.hubs.test:8883",
+    weight: 1,
+    region: "eu",
+  },
+  {
+    id: "us-1",
+    hubUrl: "https://us-1.hubs.test",
+    hubUrlStaticCert: "https://us-1-static.hubs.test",
+    mqttHubUrl: "mqtts://us-1.hubs.test:8883",
+    weight: 1,
+    region: "us",
+  },
 ];
 
 describe("hub assignment", () => {
@@ -22,7 +36,10 @@ describe("hub assignment", () => {
   afterAll(() => service.stop());
 
   test("a new device gets a hub of its region, returned on registration and stored with it", async () => {
-    for (const [region, hub] of [["eu", hubs[0]!], ["us", hubs[1]!]] as const) {
+    for (const [region, hub] of [
+      ["eu", hubs[0]!],
+      ["us", hubs[1]!],
+    ] as const) {
       const device = await call("POST", "/api/v1/devices", { name: region, hardware_id: `HW-HUB-${region}`, tags: { region } });
       expect(device).toMatchObject({ hub_id: hub.id, hub_url: hub.hubUrl, hub_url_static_cert: hub.hubUrlStaticCert, mqtt_hub_url: hub.mqttHubUrl });
       const stored = await call("GET", `/api/v1/devices/${device["device_id"]}`);

@@ -35,10 +35,21 @@ describe("ImportDevices", () => {
     });
     expect(status).toBe(200);
     const results = body["results"];
-    expect(results.map((r: { hardware_id: string }) => r.hardware_id)).toEqual(["HW-IMP-1", "bad id", "HW-IMP-2", "HW-IMP-1", "HW-IMP-REGISTERED", "HW-IMP-3", "HW-IMP-4"]);
+    expect(results.map((r: { hardware_id: string }) => r.hardware_id)).toEqual([
+      "HW-IMP-1",
+      "bad id",
+      "HW-IMP-2",
+      "HW-IMP-1",
+      "HW-IMP-REGISTERED",
+      "HW-IMP-3",
+      "HW-IMP-4",
+    ]);
     expect(results[0]).toMatchObject({ claim_key: expect.stringMatching(CLAIM_KEY), expires_at: expect.any(String) });
     expect(results[0]).not.toHaveProperty("error");
-    expect(results[1]).toEqual({ hardware_id: "bad id", error: { code: "INVALID_ARGUMENT", message: "devices[1].hardware_id: must be 1 to 128 printable characters without whitespace" } });
+    expect(results[1]).toEqual({
+      hardware_id: "bad id",
+      error: { code: "INVALID_ARGUMENT", message: "devices[1].hardware_id: must be 1 to 128 printable characters without whitespace" },
+    });
     expect(results[2]).toMatchObject({ claim_key: expect.stringMatching(CLAIM_KEY) });
     expect(results[3]).toEqual({ hardware_id: "HW-IMP-1", error: { code: "ALREADY_EXISTS", message: 'hardware_id "HW-IMP-1" appears twice in this request' } });
     expect(results[4]).toEqual({
@@ -49,19 +60,33 @@ describe("ImportDevices", () => {
       hardware_id: "HW-IMP-3",
       error: { code: "INVALID_ARGUMENT", message: 'devices[5].profile_id: profile "p_unknown" does not exist in this tenant' },
     });
-    expect(results[6]).toEqual({ hardware_id: "HW-IMP-4", error: { code: "INVALID_ARGUMENT", message: "devices[6].config: must not contain the character U+0000" } });
+    expect(results[6]).toEqual({
+      hardware_id: "HW-IMP-4",
+      error: { code: "INVALID_ARGUMENT", message: "devices[6].config: must not contain the character U+0000" },
+    });
 
     // Claim keys are stored only as hashes, bound to their hardware_id.
-    const rows = await service.db.pool.query("SELECT hardware_id, key_hash, groups, tags, profile_id FROM device_claims WHERE tenant_id = $1 ORDER BY hardware_id", [tenant]);
+    const rows = await service.db.pool.query(
+      "SELECT hardware_id, key_hash, groups, tags, profile_id FROM device_claims WHERE tenant_id = $1 ORDER BY hardware_id",
+      [tenant],
+    );
     expect(rows.rows).toEqual([
-      { hardware_id: "HW-IMP-1", key_hash: createHash("sha256").update(results[0].claim_key).digest(), groups: ["line-4"], tags: { region: "eu" }, profile_id: "p_factory" },
+      {
+        hardware_id: "HW-IMP-1",
+        key_hash: createHash("sha256").update(results[0].claim_key).digest(),
+        groups: ["line-4"],
+        tags: { region: "eu" },
+        profile_id: "p_factory",
+      },
       { hardware_id: "HW-IMP-2", key_hash: createHash("sha256").update(results[2].claim_key).digest(), groups: [], tags: {}, profile_id: null },
     ]);
   });
 
   test("an entry already pending is refused; another tenant may import the same hardware_id", async () => {
     const again = await post("/api/v1/devices:import", { devices: [{ hardware_id: "HW-IMP-2" }] });
-    expect(again.body["results"]).toEqual([{ hardware_id: "HW-IMP-2", error: { code: "ALREADY_EXISTS", message: 'hardware_id "HW-IMP-2" already has a pending claim key' } }]);
+    expect(again.body["results"]).toEqual([
+      { hardware_id: "HW-IMP-2", error: { code: "ALREADY_EXISTS", message: 'hardware_id "HW-IMP-2" already has a pending claim key' } },
+    ]);
     const other = await post("/api/v1/devices:import", { devices: [{ hardware_id: "HW-IMP-2" }] }, await service.token(randomUUID()));
     expect(other.body["results"][0]).toMatchObject({ hardware_id: "HW-IMP-2", claim_key: expect.stringMatching(CLAIM_KEY) });
   });

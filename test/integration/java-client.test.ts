@@ -14,7 +14,13 @@ const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
 /** The example's `key<TAB>value` lines as an object (without the colour resets Maven 3.8 prints even with -q). */
 const outcomes = (stdout: string): Record<string, string> =>
-  Object.fromEntries(stdout.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((line) => line.includes("\t")).map((line) => line.split("\t") as [string, string]));
+  Object.fromEntries(
+    stdout
+      .replace(/\x1b\[[0-9;]*m/g, "")
+      .split("\n")
+      .filter((line) => line.includes("\t"))
+      .map((line) => line.split("\t") as [string, string]),
+  );
 
 /** Runs clients/java's example (built) against `service` over TLS, trusting `caFile`. */
 async function runExample(service: TestService, tenant: string, prefix: string, caFile: string): Promise<Record<string, string>> {
@@ -57,11 +63,29 @@ describe("the Java example client (grpc-java, stubs from proto/)", () => {
     let dir: string;
     beforeAll(async () => {
       dir = mkdtempSync(path.join(os.tmpdir(), "java-tls-"));
-      execFileSync("openssl", [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
-      ], { stdio: "ignore" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=localhost",
+          "-addext",
+          "subjectAltName=DNS:localhost,IP:127.0.0.1",
+          "-keyout",
+          path.join(dir, "key.pem"),
+          "-out",
+          path.join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
       service = await startTestService({ tls: { cert: readFileSync(path.join(dir, "cert.pem")), key: readFileSync(path.join(dir, "key.pem")) } });
     });
     afterAll(async () => {

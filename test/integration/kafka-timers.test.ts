@@ -34,7 +34,14 @@ describe("kafkajs timers", () => {
       original.call(this);
     };
     const topic = `timers-${randomUUID().slice(0, 8)}`;
-    const publisher = new KafkaPublisher({ brokers: broker.brokers, topic, partitions: 1, replicationFactor: 1, timeoutMs: 10_000, logger: pino({ level: "silent" }) });
+    const publisher = new KafkaPublisher({
+      brokers: broker.brokers,
+      topic,
+      partitions: 1,
+      replicationFactor: 1,
+      timeoutMs: 10_000,
+      logger: pino({ level: "silent" }),
+    });
     try {
       await publisher.send([{ key: "d1", value: "{}", headers: {} }]);
       // Idle now: whatever checks ran for the calls above are over.
@@ -54,7 +61,12 @@ describe("kafkajs timers", () => {
   test("the service relaying to Kafka writes only JSON lines", async () => {
     const db: TestDatabase = await createTestDatabase();
     const keys = await createTestKeys();
-    const service = await startServiceProcess({ DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, KAFKA_BROKERS: broker.brokers.join(","), KAFKA_TOPIC: `json-${randomUUID().slice(0, 8)}` });
+    const service = await startServiceProcess({
+      DATABASE_URL: db.url,
+      AUTH_JWKS: keys.jwksPath,
+      KAFKA_BROKERS: broker.brokers.join(","),
+      KAFKA_TOPIC: `json-${randomUUID().slice(0, 8)}`,
+    });
     try {
       const token = await keys.token({ tenant_id: randomUUID(), role: "tenant_admin" });
       const res = await fetch(`${service.baseUrl}/api/v1/devices`, {

@@ -19,7 +19,11 @@ const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../d
 const tlsDir = mkdtempSync(path.join(os.tmpdir(), "lifecycle-tls-"));
 const tlsFile = (name: string) => path.join(tlsDir, name);
 for (const cn of ["a", "b"]) {
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1", "-subj", `/CN=${cn}`, "-keyout", tlsFile(`${cn}.key`), "-out", tlsFile(`${cn}.crt`)], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1", "-subj", `/CN=${cn}`, "-keyout", tlsFile(`${cn}.key`), "-out", tlsFile(`${cn}.crt`)],
+    { stdio: "ignore" },
+  );
 }
 
 describe("process lifecycle", () => {
@@ -34,36 +38,116 @@ describe("process lifecycle", () => {
 
   test.each([
     ["a port that is not a number", { PORT: "eighty" }, /^configuration error: PORT must be an integer from 0 to 65535, got "eighty"$/],
-    ["a DATABASE_URL of another database", { DATABASE_URL: "mysql://localhost/x" }, /^configuration error: DATABASE_URL must use postgres: or postgresql:, got mysql:$/],
+    [
+      "a DATABASE_URL of another database",
+      { DATABASE_URL: "mysql://localhost/x" },
+      /^configuration error: DATABASE_URL must use postgres: or postgresql:, got mysql:$/,
+    ],
     ["a TLS certificate without its key", { TLS_CERT: "/etc/hostname" }, /^configuration error: TLS_CERT and TLS_KEY must be set together$/],
     ["an unreadable JWKS file", { AUTH_JWKS: "/nonexistent/jwks.json" }, /^startup failed: JWKS file \/nonexistent\/jwks.json cannot be used: .+$/],
     ["a hub list that is not JSON", { HUBS: "[{" }, /^configuration error: HUBS is not valid JSON$/],
-    ["a hub without an MQTT URL", { HUBS: '[{"id":"h","hub_url":"https://h.test","hub_url_static_cert":"https://h.test"}]' }, /^configuration error: HUBS hub 0: mqtt_hub_url is missing \(every hub needs id, hub_url, hub_url_static_cert, mqtt_hub_url\)$/],
-    ["a hub without its static-certificate URL", { HUBS: '[{"id":"h","hub_url":"https://h.test","mqtt_hub_url":"mqtts://h.test"}]' }, /^configuration error: HUBS hub 0: hub_url_static_cert is missing \(every hub needs id, hub_url, hub_url_static_cert, mqtt_hub_url\)$/],
-    ["a hub whose MQTT URL is http", { HUBS: '[{"id":"h","hub_url":"https://h.test","hub_url_static_cert":"https://h.test","mqtt_hub_url":"https://h.test"}]' }, /^configuration error: HUBS hub 0: mqtt_hub_url must be a mqtt:\/mqtts:\/ssl:\/tcp:\/ws:\/wss: URL$/],
-    ["a CORS origin without a scheme, with a slash", { CORS_ORIGINS: "localhost:5173/" }, /^configuration error: CORS_ORIGINS: "localhost:5173\/" is not an origin like https:\/\/app.example.com or http:\/\/localhost:5173 \(scheme, host and port only\)$/],
-    ["a CORS origin with a trailing slash", { CORS_ORIGINS: "https://app.example.test, http://localhost:5173/" }, /^configuration error: CORS_ORIGINS: "http:\/\/localhost:5173\/" is not an origin .*; did you mean "http:\/\/localhost:5173"\?$/],
-    ["a CORS wildcard among origins", { CORS_ORIGINS: "*,https://app.example.test" }, /^configuration error: CORS_ORIGINS: "\*" allows any origin and cannot be combined with others$/],
+    [
+      "a hub without an MQTT URL",
+      { HUBS: '[{"id":"h","hub_url":"https://h.test","hub_url_static_cert":"https://h.test"}]' },
+      /^configuration error: HUBS hub 0: mqtt_hub_url is missing \(every hub needs id, hub_url, hub_url_static_cert, mqtt_hub_url\)$/,
+    ],
+    [
+      "a hub without its static-certificate URL",
+      { HUBS: '[{"id":"h","hub_url":"https://h.test","mqtt_hub_url":"mqtts://h.test"}]' },
+      /^configuration error: HUBS hub 0: hub_url_static_cert is missing \(every hub needs id, hub_url, hub_url_static_cert, mqtt_hub_url\)$/,
+    ],
+    [
+      "a hub whose MQTT URL is http",
+      { HUBS: '[{"id":"h","hub_url":"https://h.test","hub_url_static_cert":"https://h.test","mqtt_hub_url":"https://h.test"}]' },
+      /^configuration error: HUBS hub 0: mqtt_hub_url must be a mqtt:\/mqtts:\/ssl:\/tcp:\/ws:\/wss: URL$/,
+    ],
+    [
+      "a CORS origin without a scheme, with a slash",
+      { CORS_ORIGINS: "localhost:5173/" },
+      /^configuration error: CORS_ORIGINS: "localhost:5173\/" is not an origin like https:\/\/app.example.com or http:\/\/localhost:5173 \(scheme, host and port only\)$/,
+    ],
+    [
+      "a CORS origin with a trailing slash",
+      { CORS_ORIGINS: "https://app.example.test, http://localhost:5173/" },
+      /^configuration error: CORS_ORIGINS: "http:\/\/localhost:5173\/" is not an origin .*; did you mean "http:\/\/localhost:5173"\?$/,
+    ],
+    [
+      "a CORS wildcard among origins",
+      { CORS_ORIGINS: "*,https://app.example.test" },
+      /^configuration error: CORS_ORIGINS: "\*" allows any origin and cannot be combined with others$/,
+    ],
     ["a JWKS URL that is not http(s)", { AUTH_JWKS: "ftp://example.test/jwks" }, /^configuration error: AUTH_JWKS must use http: or https:, got ftp:$/],
     ["a JWKS file that is not JSON", { AUTH_JWKS: "/etc/hostname" }, /^startup failed: JWKS file \/etc\/hostname cannot be used: not valid JSON$/],
     ["a DATABASE_URL that is not a URL", { DATABASE_URL: "postgres://u:p@db:notaport/x" }, /^configuration error: DATABASE_URL is not a valid URL$/],
-    ["a database that refuses connections", { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" }, /^startup failed: database: connect ECONNREFUSED 127\.0\.0\.1:1$/],
-    ["a trusted proxy that is not an address", { TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal" }, /^configuration error: TRUSTED_PROXIES: "proxy.internal" is not an IP address or a CIDR range$/],
+    [
+      "a database that refuses connections",
+      { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" },
+      /^startup failed: database: connect ECONNREFUSED 127\.0\.0\.1:1$/,
+    ],
+    [
+      "a trusted proxy that is not an address",
+      { TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal" },
+      /^configuration error: TRUSTED_PROXIES: "proxy.internal" is not an IP address or a CIDR range$/,
+    ],
     ["an unreadable hub list file", { HUBS: "/nonexistent/hubs.json" }, /^configuration error: HUBS: cannot read \/nonexistent\/hubs.json \(ENOENT\)$/],
-    ["unreadable TLS files", { TLS_CERT: "/nonexistent/tls.crt", TLS_KEY: "/nonexistent/tls.key" }, /^configuration error: TLS_CERT: cannot read \/nonexistent\/tls.crt \(ENOENT\)$/],
-    ["a TLS certificate that is not PEM", { TLS_CERT: "/etc/hostname", TLS_KEY: tlsFile("a.key") }, /^configuration error: TLS_CERT: \/etc\/hostname is not a PEM certificate$/],
-    ["a TLS key that is not PEM", { TLS_CERT: tlsFile("a.crt"), TLS_KEY: tlsFile("a.crt") }, /^configuration error: TLS_KEY: .+\/a.crt is not an unencrypted PEM private key$/],
-    ["the TLS key of another certificate", { TLS_CERT: tlsFile("a.crt"), TLS_KEY: tlsFile("b.key") }, /^configuration error: TLS_KEY is not the private key of TLS_CERT$/],
+    [
+      "unreadable TLS files",
+      { TLS_CERT: "/nonexistent/tls.crt", TLS_KEY: "/nonexistent/tls.key" },
+      /^configuration error: TLS_CERT: cannot read \/nonexistent\/tls.crt \(ENOENT\)$/,
+    ],
+    [
+      "a TLS certificate that is not PEM",
+      { TLS_CERT: "/etc/hostname", TLS_KEY: tlsFile("a.key") },
+      /^configuration error: TLS_CERT: \/etc\/hostname is not a PEM certificate$/,
+    ],
+    [
+      "a TLS key that is not PEM",
+      { TLS_CERT: tlsFile("a.crt"), TLS_KEY: tlsFile("a.crt") },
+      /^configuration error: TLS_KEY: .+\/a.crt is not an unencrypted PEM private key$/,
+    ],
+    [
+      "the TLS key of another certificate",
+      { TLS_CERT: tlsFile("a.crt"), TLS_KEY: tlsFile("b.key") },
+      /^configuration error: TLS_KEY is not the private key of TLS_CERT$/,
+    ],
     ["a port in hexadecimal", { PORT: "0x1F90" }, /^configuration error: PORT must be an integer from 0 to 65535, got "0x1F90"$/],
     ["a pool size of zero", { DB_POOL_SIZE: "0" }, /^configuration error: DB_POOL_SIZE must be an integer from 1 to 1000, got "0"$/],
     ["a body limit with a unit", { MAX_BODY_BYTES: "1MB" }, /^configuration error: MAX_BODY_BYTES must be an integer from 1024 to 67108864, got "1MB"$/],
-    ["a batch body limit with a unit", { MAX_BATCH_BODY_BYTES: "64MB" }, /^configuration error: MAX_BATCH_BODY_BYTES must be an integer from 1024 to 1073741824, got "64MB"$/],
-    ["a zero request timeout", { HTTP_REQUEST_TIMEOUT_SECONDS: "0" }, /^configuration error: HTTP_REQUEST_TIMEOUT_SECONDS must be an integer from 1 to 86400, got "0"$/],
-    ["a headers timeout longer than the request timeout", { HTTP_HEADERS_TIMEOUT_SECONDS: "30", HTTP_REQUEST_TIMEOUT_SECONDS: "10" }, /^configuration error: HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS \(10\), got "30"$/],
-    ["a fractional keep-alive timeout", { HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: "2.5" }, /^configuration error: HTTP_KEEP_ALIVE_TIMEOUT_SECONDS must be an integer from 1 to 86400, got "2.5"$/],
-    ["a fractional partition count", { KAFKA_TOPIC_PARTITIONS: "1.5" }, /^configuration error: KAFKA_TOPIC_PARTITIONS must be an integer from 1 to 10000, got "1.5"$/],
-    ["a negative outbox retention", { OUTBOX_RETENTION_HOURS: "-1" }, /^configuration error: OUTBOX_RETENTION_HOURS must be an integer from 0 to 8760, got "-1"$/],
-    ["an unknown log level", { LOG_LEVEL: "loud" }, /^configuration error: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],
+    [
+      "a batch body limit with a unit",
+      { MAX_BATCH_BODY_BYTES: "64MB" },
+      /^configuration error: MAX_BATCH_BODY_BYTES must be an integer from 1024 to 1073741824, got "64MB"$/,
+    ],
+    [
+      "a zero request timeout",
+      { HTTP_REQUEST_TIMEOUT_SECONDS: "0" },
+      /^configuration error: HTTP_REQUEST_TIMEOUT_SECONDS must be an integer from 1 to 86400, got "0"$/,
+    ],
+    [
+      "a headers timeout longer than the request timeout",
+      { HTTP_HEADERS_TIMEOUT_SECONDS: "30", HTTP_REQUEST_TIMEOUT_SECONDS: "10" },
+      /^configuration error: HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS \(10\), got "30"$/,
+    ],
+    [
+      "a fractional keep-alive timeout",
+      { HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: "2.5" },
+      /^configuration error: HTTP_KEEP_ALIVE_TIMEOUT_SECONDS must be an integer from 1 to 86400, got "2.5"$/,
+    ],
+    [
+      "a fractional partition count",
+      { KAFKA_TOPIC_PARTITIONS: "1.5" },
+      /^configuration error: KAFKA_TOPIC_PARTITIONS must be an integer from 1 to 10000, got "1.5"$/,
+    ],
+    [
+      "a negative outbox retention",
+      { OUTBOX_RETENTION_HOURS: "-1" },
+      /^configuration error: OUTBOX_RETENTION_HOURS must be an integer from 0 to 8760, got "-1"$/,
+    ],
+    [
+      "an unknown log level",
+      { LOG_LEVEL: "loud" },
+      /^configuration error: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/,
+    ],
   ])("exits non-zero with one clear line, before listening, on %s", (_label, env, message) => {
     const result = spawnSync(process.execPath, [MAIN], {
       env: { PATH: process.env["PATH"] ?? "", DATABASE_URL: db.url, AUTH_JWKS: keys.jwksPath, PORT: "0", ...env },

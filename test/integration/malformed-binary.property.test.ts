@@ -49,14 +49,21 @@ const nested = (depth: number): Record<string, unknown> => {
 };
 
 /** A decodable request that validation must refuse: a broken name or hardware_id, or a config number no JSON can hold. */
-const refusedRequest = fc.oneof(
-  fc.tuple(brokenName, okHardwareId).map(([name, hardwareId]) => ({ kind: "broken name", name, hardwareId, config: undefined as unknown })),
-  fc.tuple(okName, brokenHardwareId).map(([name, hardwareId]) => ({ kind: "broken hardware_id", name, hardwareId, config: undefined as unknown })),
-  fc.tuple(brokenName, brokenHardwareId, badNumber).map(([name, hardwareId, n]) => ({ kind: "broken name and NaN config", name, hardwareId, config: { n } as unknown })),
-).map(({ kind, name, hardwareId, config }) => ({
-  kind,
-  bytes: toBinary(RegisterDeviceRequestSchema, create(RegisterDeviceRequestSchema, { name, hardwareId, ...(config === undefined ? {} : { config: config as never }) })),
-}));
+const refusedRequest = fc
+  .oneof(
+    fc.tuple(brokenName, okHardwareId).map(([name, hardwareId]) => ({ kind: "broken name", name, hardwareId, config: undefined as unknown })),
+    fc.tuple(okName, brokenHardwareId).map(([name, hardwareId]) => ({ kind: "broken hardware_id", name, hardwareId, config: undefined as unknown })),
+    fc
+      .tuple(brokenName, brokenHardwareId, badNumber)
+      .map(([name, hardwareId, n]) => ({ kind: "broken name and NaN config", name, hardwareId, config: { n } as unknown })),
+  )
+  .map(({ kind, name, hardwareId, config }) => ({
+    kind,
+    bytes: toBinary(
+      RegisterDeviceRequestSchema,
+      create(RegisterDeviceRequestSchema, { name, hardwareId, ...(config === undefined ? {} : { config: config as never }) }),
+    ),
+  }));
 
 const INVALID_UTF8: readonly number[][] = [[0xff], [0xc3], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]];
 const splice = (bytes: Uint8Array, at: number, remove: number, insert: readonly number[]) =>
@@ -171,13 +178,14 @@ describe("RegisterDevice under malformed binary input", () => {
   async function grpcWeb(bytes: Uint8Array): Promise<{ status: number; code: string; message: string }> {
     const reply = await exchange({ "content-type": "application/grpc-web+proto", "x-grpc-web": "1" }, envelope(bytes));
     let trailers = "";
-    for (let at = 0; at + 5 <= reply.body.length; ) {
+    for (let at = 0; at + 5 <= reply.body.length;) {
       const length = reply.body.readUInt32BE(at + 1);
       if (reply.body[at]! & 0x80) trailers = reply.body.subarray(at + 5, at + 5 + length).toString();
       at += 5 + length;
     }
     const fields: Record<string, unknown> = { ...reply.fields };
-    for (const line of trailers.split("\r\n").filter(Boolean)) fields[line.slice(0, line.indexOf(":")).toLowerCase()] = line.slice(line.indexOf(":") + 1).trim();
+    for (const line of trailers.split("\r\n").filter(Boolean))
+      fields[line.slice(0, line.indexOf(":")).toLowerCase()] = line.slice(line.indexOf(":") + 1).trim();
     return { status: reply.status, code: String(fields["grpc-status"]), message: decodeURIComponent(String(fields["grpc-message"] ?? "")) };
   }
 
@@ -207,7 +215,16 @@ describe("RegisterDevice under malformed binary input", () => {
     expect(counts).toEqual({ connect: PER_PROTOCOL, grpc: PER_PROTOCOL, grpcWeb: PER_PROTOCOL });
     expect(await rowCounts()).toEqual(before);
     const all = [...kinds].join("\n");
-    for (const kind of ["truncated", "byte replaced", "invalid UTF-8 name", "wrong wire type", "length past the end", "random bytes", "nested past", "NaN config"]) {
+    for (const kind of [
+      "truncated",
+      "byte replaced",
+      "invalid UTF-8 name",
+      "wrong wire type",
+      "length past the end",
+      "random bytes",
+      "nested past",
+      "NaN config",
+    ]) {
       expect(all).toContain(kind);
     }
   }, 600_000);

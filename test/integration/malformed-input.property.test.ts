@@ -73,8 +73,7 @@ const wrongTypeRaw = fc.oneof(
 
 const controlChar = fc.constantFrom("\u0000", "\u0001", "\u0007", "\u001b", "\u001f", "\u007f", "\u0085", "\u009f");
 const whitespaceChar = fc.constantFrom(" ", "\t", "\n", "\r", "\u000b", "\u00a0", "\u2028", "\u3000", "\ufeff");
-const withInside = (inner: fc.Arbitrary<string>) =>
-  fc.tuple(fc.string({ maxLength: 10 }), inner, fc.string({ maxLength: 10 })).map(([a, b, c]) => a + b + c);
+const withInside = (inner: fc.Arbitrary<string>) => fc.tuple(fc.string({ maxLength: 10 }), inner, fc.string({ maxLength: 10 })).map(([a, b, c]) => a + b + c);
 
 /** name entries that can never pass validation. */
 const brokenName: fc.Arbitrary<{ kind: string; entries: Entry[] }> = fc.oneof(
@@ -103,9 +102,9 @@ const brokenHardwareId: fc.Arbitrary<{ kind: string; entries: Entry[] }> = fc
   .map(([key, { kind, value }]) => ({ kind, entries: value === undefined ? [] : ([[key, value]] as Entry[]) }));
 
 /** Deeply nested arrays or objects as raw JSON (built as text: too deep for JSON.stringify). */
-const deepNesting = fc.tuple(fc.constantFrom("array", "object"), fc.integer({ min: 50, max: 50_000 })).map(([shape, depth]) =>
-  shape === "array" ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "{}" + "}".repeat(depth),
-);
+const deepNesting = fc
+  .tuple(fc.constantFrom("array", "object"), fc.integer({ min: 50, max: 50_000 }))
+  .map(([shape, depth]) => (shape === "array" ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "{}" + "}".repeat(depth)));
 
 /** Optional fields: plausible values, wrong types, random JSON, huge strings, deep nesting. */
 const otherFields: Record<string, fc.Arbitrary<string>> = {
@@ -131,10 +130,12 @@ const otherFields: Record<string, fc.Arbitrary<string>> = {
   isGateway: fc.boolean().map(raw),
 };
 const knownKeys = new Set(["name", "hardware_id", "hardwareId", ...Object.keys(otherFields), "gatewayId", "profileId", "anchorMode", "subModel"]);
-const unknownField = fc.tuple(
-  fc.oneof(fc.constantFrom("tenant_id", "device_id", "api_key", "status", "Name", "hardware-id", "__proto__", ""), fc.string({ maxLength: 12 })),
-  fc.oneof(fc.jsonValue({ maxDepth: 3 }).map(raw), fc.uuid().map(raw)),
-).filter(([key]) => !knownKeys.has(key));
+const unknownField = fc
+  .tuple(
+    fc.oneof(fc.constantFrom("tenant_id", "device_id", "api_key", "status", "Name", "hardware-id", "__proto__", ""), fc.string({ maxLength: 12 })),
+    fc.oneof(fc.jsonValue({ maxDepth: 3 }).map(raw), fc.uuid().map(raw)),
+  )
+  .filter(([key]) => !knownKeys.has(key));
 
 /** A JSON object with name or hardware_id (or both) broken, plus random other fields in random order. */
 const brokenObject: fc.Arbitrary<{ kind: string; text: string }> = fc
@@ -204,11 +205,16 @@ const mutated = (base: fc.Arbitrary<{ kind: string; text: string }>): fc.Arbitra
 
 /** Any JSON value that is not an object, as the whole body. */
 const nonObjectBody: fc.Arbitrary<{ kind: string; text: string }> = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }).filter((v) => typeof v !== "object" || v === null || Array.isArray(v)).map((v) => ({ kind: "non-object JSON", text: raw(v) })),
-  fc.constantFrom("", " ", "\n\t", "{}", "[]", "null", "true", '""', "0", "-1e999", '"name"', "{,}", "{]", '{"name"}', "{'name':'x'}", "NaN", "undefined").map((text) => ({
-    kind: `literal ${JSON.stringify(text)}`,
-    text,
-  })),
+  fc
+    .jsonValue({ maxDepth: 3 })
+    .filter((v) => typeof v !== "object" || v === null || Array.isArray(v))
+    .map((v) => ({ kind: "non-object JSON", text: raw(v) })),
+  fc
+    .constantFrom("", " ", "\n\t", "{}", "[]", "null", "true", '""', "0", "-1e999", '"name"', "{,}", "{]", '{"name"}', "{'name':'x'}", "NaN", "undefined")
+    .map((text) => ({
+      kind: `literal ${JSON.stringify(text)}`,
+      text,
+    })),
   deepNesting.map((text) => ({ kind: "deep nesting", text })),
 );
 
@@ -343,7 +349,10 @@ describe("RegisterDevice under malformed input", () => {
     expect(couldRegister(enc.encode('{"name":"n","hardware_id":"h h"}'))).toBe(false);
     expect(couldRegister(enc.encode('{"name":"n","hardware_id":"h"'))).toBe(false);
     expect(couldRegister(enc.encode('[{"name":"n","hardware_id":"h"}]'))).toBe(false);
-    fc.assert(fc.property(brokenObject, ({ text }) => !couldRegister(enc.encode(text))), { numRuns: 300 });
+    fc.assert(
+      fc.property(brokenObject, ({ text }) => !couldRegister(enc.encode(text))),
+      { numRuns: 300 },
+    );
     // The net is a net: the bodies are invalid by construction, and it drops almost none of them.
     const samples = fc.sample(builtBody, { numRuns: 1000, seed: 20240229 });
     const dropped = samples.filter((body) => couldRegister(body.bytes));

@@ -25,8 +25,7 @@ const camel = (path: string) => path.replace(/_([a-z])/g, (_, c: string) => c.to
 const repeated = (chars: readonly string[], min: number, max: number) =>
   fc.tuple(fc.constantFrom(...chars), fc.integer({ min, max })).map(([c, n]) => c.repeat(n));
 const controlChar = fc.constantFrom("\u0000", "\u0001", "\u0007", "\u001b", "\u007f", "\u0085", "\u009f");
-const withInside = (inner: fc.Arbitrary<string>) =>
-  fc.tuple(fc.string({ maxLength: 8 }), inner, fc.string({ maxLength: 8 })).map(([a, b, c]) => a + b + c);
+const withInside = (inner: fc.Arbitrary<string>) => fc.tuple(fc.string({ maxLength: 8 }), inner, fc.string({ maxLength: 8 })).map(([a, b, c]) => a + b + c);
 const word = fc.stringMatching(/^[a-z0-9-]{1,10}$/);
 const smallMap = fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z0-9]{0,8}$/), { maxKeys: 3 });
 
@@ -48,7 +47,12 @@ const validValue = (gateway: string, profile: string): Record<Path, fc.Arbitrary
 /** Values no field of that name may hold. */
 const invalidValue: Record<Path, fc.Arbitrary<unknown>> = {
   name: fc.oneof(fc.constant(""), repeated(["n", "é", "😀"], 201, 2000), withInside(controlChar)),
-  groups: fc.oneof(fc.array(word, { minLength: 33, maxLength: 40 }), fc.constant([""]), withInside(controlChar).map((g) => [g]), repeated(["g"], 65, 200).map((g) => [g])),
+  groups: fc.oneof(
+    fc.array(word, { minLength: 33, maxLength: 40 }),
+    fc.constant([""]),
+    withInside(controlChar).map((g) => [g]),
+    repeated(["g"], 65, 200).map((g) => [g]),
+  ),
   tags: fc.oneof(
     fc.dictionary(fc.stringMatching(/^k[0-9]{1,4}$/), fc.constant("v"), { minKeys: 65, maxKeys: 70 }),
     fc.constant({ "": "v" }),
@@ -56,10 +60,16 @@ const invalidValue: Record<Path, fc.Arbitrary<unknown>> = {
     repeated(["k"], 129, 300).map((k) => ({ [k]: "v" })),
   ),
   anchor_mode: fc.constantFrom(-1, 42, 99, 1000),
-  profile_id: fc.oneof(fc.constantFrom("-bad", "has space", "a/b", "p".repeat(64)), fc.stringMatching(/^[a-z]{1,8}$/).map((s) => `zz-nope-${s}`)),
+  profile_id: fc.oneof(
+    fc.constantFrom("-bad", "has space", "a/b", "p".repeat(64)),
+    fc.stringMatching(/^[a-z]{1,8}$/).map((s) => `zz-nope-${s}`),
+  ),
   gateway_id: fc.oneof(fc.uuid(), fc.constantFrom("not-a-uuid", "1234", "{}")),
   firmware: fc.oneof(repeated(["f", "ü"], 129, 1000), withInside(controlChar)),
-  meta: fc.oneof(withInside(controlChar).map((v) => ({ m: v })), fc.constant({ "": "x" })),
+  meta: fc.oneof(
+    withInside(controlChar).map((v) => ({ m: v })),
+    fc.constant({ "": "x" }),
+  ),
   config: fc.oneof(
     withInside(fc.constant("\u0000")).map((s) => ({ s })),
     withInside(fc.constant("\u0000")).map((k) => ({ [k]: 1 })),
@@ -71,7 +81,20 @@ const invalidValue: Record<Path, fc.Arbitrary<unknown>> = {
 
 /** Mask paths that can never be updated. */
 const badPath = fc.oneof(
-  fc.constantFrom("hardware_id", "device_id", "tenant_id", "is_gateway", "etag", "created_at", "updated_at", "api_key", "hub_url", "*", "device.name", "name.x"),
+  fc.constantFrom(
+    "hardware_id",
+    "device_id",
+    "tenant_id",
+    "is_gateway",
+    "etag",
+    "created_at",
+    "updated_at",
+    "api_key",
+    "hub_url",
+    "*",
+    "device.name",
+    "name.x",
+  ),
   fc.stringMatching(/^[a-z][a-z_]{0,15}$/).filter((p) => !(UPDATABLE as readonly string[]).includes(p)),
 );
 
@@ -93,31 +116,54 @@ function updateRequest(targets: readonly string[], gateway: string, profile: str
   const target = fc.constantFrom(...targets);
 
   const kinds: fc.Arbitrary<Omit<UpdateRequest, "body"> & { body: Json }>[] = [
-    fc.tuple(target, goodMask, fc.array(badPath, { minLength: 1, maxLength: 2 }), anyEtag, noise).chain(([deviceId, good, bad, etag, body]) =>
-      fc.shuffledSubarray([...good, ...bad], { minLength: good.length + bad.length }).map((mask) => ({ kind: "unupdatable path", deviceId, mask, etag, body })),
-    ),
+    fc
+      .tuple(target, goodMask, fc.array(badPath, { minLength: 1, maxLength: 2 }), anyEtag, noise)
+      .chain(([deviceId, good, bad, etag, body]) =>
+        fc
+          .shuffledSubarray([...good, ...bad], { minLength: good.length + bad.length })
+          .map((mask) => ({ kind: "unupdatable path", deviceId, mask, etag, body })),
+      ),
     fc.tuple(target, anyEtag, noise).map(([deviceId, etag, body]) => ({ kind: "empty mask", deviceId, mask: [], etag, body })),
-    fc.tuple(target, goodMask, anyEtag, noise).chain(([deviceId, mask, etag, body]) =>
-      fc.constantFrom(...mask).chain((broken) => invalidValue[broken as Path].map((value) => ({ kind: `invalid ${broken}`, deviceId, mask, etag, body: { ...body, [broken]: value } }))),
-    ),
-    fc.tuple(target, goodMask, fc.oneof(fc.constantFrom('"0"', '"2"', '"99"', "2", 'W/"1"', "*"), fc.string({ minLength: 1, maxLength: 10 })).filter((e) => e !== '"1"' && e !== "1"), noise).map(
-      ([deviceId, mask, etag, body]) => ({ kind: "stale etag", deviceId, mask, etag, body }),
-    ),
+    fc
+      .tuple(target, goodMask, anyEtag, noise)
+      .chain(([deviceId, mask, etag, body]) =>
+        fc
+          .constantFrom(...mask)
+          .chain((broken) =>
+            invalidValue[broken as Path].map((value) => ({ kind: `invalid ${broken}`, deviceId, mask, etag, body: { ...body, [broken]: value } })),
+          ),
+      ),
+    fc
+      .tuple(
+        target,
+        goodMask,
+        fc.oneof(fc.constantFrom('"0"', '"2"', '"99"', "2", 'W/"1"', "*"), fc.string({ minLength: 1, maxLength: 10 })).filter((e) => e !== '"1"' && e !== "1"),
+        noise,
+      )
+      .map(([deviceId, mask, etag, body]) => ({ kind: "stale etag", deviceId, mask, etag, body })),
     fc.tuple(fc.uuid(), goodMask, anyEtag, noise).map(([deviceId, mask, etag, body]) => ({ kind: "no such device", deviceId, mask, etag, body })),
-    fc.tuple(fc.constantFrom("not-a-uuid", "123", "0000"), goodMask, noise).map(([deviceId, mask, body]) => ({ kind: "malformed device_id", deviceId, mask, etag: "", body })),
-    fc.tuple(target, goodMask, noise, fc.constantFrom("tenant_id_x", "bogus", "hardwareid", "__proto__x"), fc.jsonValue({ maxDepth: 1 })).map(
-      ([deviceId, mask, body, key, value]) => ({ kind: "unknown field", deviceId, mask, etag: "", body: { ...body, [key]: value } }),
-    ),
-    fc.tuple(target, goodMask, noise, fc.constantFrom<Path>("name", "groups", "tags", "firmware", "config", "status"), fc.constantFrom<unknown>(5, true, [1], { a: [] }, 1.5)).map(
-      ([deviceId, mask, body, key, value]) => ({
+    fc
+      .tuple(fc.constantFrom("not-a-uuid", "123", "0000"), goodMask, noise)
+      .map(([deviceId, mask, body]) => ({ kind: "malformed device_id", deviceId, mask, etag: "", body })),
+    fc
+      .tuple(target, goodMask, noise, fc.constantFrom("tenant_id_x", "bogus", "hardwareid", "__proto__x"), fc.jsonValue({ maxDepth: 1 }))
+      .map(([deviceId, mask, body, key, value]) => ({ kind: "unknown field", deviceId, mask, etag: "", body: { ...body, [key]: value } })),
+    fc
+      .tuple(
+        target,
+        goodMask,
+        noise,
+        fc.constantFrom<Path>("name", "groups", "tags", "firmware", "config", "status"),
+        fc.constantFrom<unknown>(5, true, [1], { a: [] }, 1.5),
+      )
+      .map(([deviceId, mask, body, key, value]) => ({
         kind: "wrong JSON type",
         deviceId,
         mask,
         etag: "",
         // None of these is a string, a list of strings or a map of strings; only config takes an object.
         body: { ...body, [key]: key === "config" && !Array.isArray(value) && typeof value === "object" ? 5 : value },
-      }),
-    ),
+      })),
   ];
   return fc.oneof(...kinds);
 }
@@ -154,14 +200,35 @@ function listRequest(tokens: readonly string[]): fc.Arbitrary<ListRequest> {
     ["random page_token", fc.string({ minLength: 1, maxLength: 200 }).map((page_token) => ({ page_token }))],
     ["tampered page_token", tampered.map((page_token) => ({ page_token }))],
     ["page_token of other filters", fc.tuple(fc.constantFrom(...tokens), word).map(([page_token, group]) => ({ page_token, group: `other-${group}` }))],
-    ["bad status", fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s !== "registered" && s !== "disabled").map((status) => ({ status }))],
-    ["bad gateway_id", fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.uuid().map((u) => `${u}x`)).filter((s) => !/^[0-9a-f-]{36}$/i.test(s)).map((gateway_id) => ({ gateway_id }))],
+    [
+      "bad status",
+      fc
+        .string({ minLength: 1, maxLength: 12 })
+        .filter((s) => s !== "registered" && s !== "disabled")
+        .map((status) => ({ status })),
+    ],
+    [
+      "bad gateway_id",
+      fc
+        .oneof(
+          fc.string({ minLength: 1, maxLength: 40 }),
+          fc.uuid().map((u) => `${u}x`),
+        )
+        .filter((s) => !/^[0-9a-f-]{36}$/i.test(s))
+        .map((gateway_id) => ({ gateway_id })),
+    ],
     ["tag without key=value", fc.oneof(fc.stringMatching(/^[a-z]{1,10}$/), fc.stringMatching(/^=[a-z=]{0,10}$/)).map((tag) => ({ tag }))],
-    ["tag with control character", fc.tuple(withInside(controlChar), fc.boolean()).map(([s, inKey]) => ({ tag: inKey ? `${s.replace(/=/g, "")}=v` : `k=${s}` }))],
+    [
+      "tag with control character",
+      fc.tuple(withInside(controlChar), fc.boolean()).map(([s, inKey]) => ({ tag: inKey ? `${s.replace(/=/g, "")}=v` : `k=${s}` })),
+    ],
     ["tag key too long", repeated(["k", "é"], 129, 400).map((k) => ({ tag: `${k}=v` }))],
     ["bad group", fc.oneof(repeated(["g", "ß"], 65, 300), withInside(controlChar)).map((group) => ({ group }))],
     ["bad profile_id", fc.constantFrom("-x", "has space", "a/b", "é", "p".repeat(64)).map((profile_id) => ({ profile_id }))],
-    ["bad hardware_id", fc.oneof(withInside(fc.constantFrom(" ", "\t", "\u00a0", "\u3000")), repeated(["H"], 129, 300)).map((hardware_id) => ({ hardware_id }))],
+    [
+      "bad hardware_id",
+      fc.oneof(withInside(fc.constantFrom(" ", "\t", "\u00a0", "\u3000")), repeated(["H"], 129, 300)).map((hardware_id) => ({ hardware_id })),
+    ],
     ["unknown field", fc.constantFrom("tenant_id", "bogus", "pageSize2", "order_by").map((key) => ({ [key]: "x" }))],
   ];
   return fc.tuple(fc.constantFrom(...bad), validFilters).chain(([[kind, broken], filters]) => broken.map((b) => ({ kind, query: { ...filters, ...b } })));
@@ -194,10 +261,12 @@ describe("UpdateDevice and ListDevices under generated bad input", () => {
     const query = new URLSearchParams({ ...(r.mask.length > 0 ? { update_mask: r.mask.join(",") } : {}), ...(r.etag === "" ? {} : { etag: r.etag }) });
     return [
       send("PATCH", `/api/v1/devices/${encodeURIComponent(r.deviceId)}?${query}`, r.body).then((reply) => ({ endpoint: "REST", ...reply })),
-      send("POST", `${CONNECT}/UpdateDevice`, { device: { ...r.body, device_id: r.deviceId }, updateMask: r.mask.map(camel).join(","), etag: r.etag }).then((reply) => ({
-        endpoint: "Connect",
-        ...reply,
-      })),
+      send("POST", `${CONNECT}/UpdateDevice`, { device: { ...r.body, device_id: r.deviceId }, updateMask: r.mask.map(camel).join(","), etag: r.etag }).then(
+        (reply) => ({
+          endpoint: "Connect",
+          ...reply,
+        }),
+      ),
     ];
   }
 
@@ -229,7 +298,10 @@ describe("UpdateDevice and ListDevices under generated bad input", () => {
   afterAll(() => service.stop());
 
   /** Sends batches of generated requests; every answer must be 4xx with a code, and nothing may change. */
-  async function fuzz<R extends { kind: string }>(requests: fc.Arbitrary<R>, sendBoth: (r: R) => Promise<{ endpoint: string; status: number; body: unknown }>[]) {
+  async function fuzz<R extends { kind: string }>(
+    requests: fc.Arbitrary<R>,
+    sendBoth: (r: R) => Promise<{ endpoint: string; status: number; body: unknown }>[],
+  ) {
     const before = await databaseState();
     const statuses = new Map<number, number>();
     const kinds = new Set<string>();

@@ -31,7 +31,10 @@ describe("manufacturer CAs", () => {
   const verification = async (ca: TestCa, token: string) => (await issueTestCertificate(ca, await code(token))).certificatePem;
   const register = (token: string, body: Json) => api.call("POST", "/api/v1/manufacturerCas", token, body);
   async function registered(ca: TestCa, settings: Json = {}, token = admin): Promise<Json> {
-    const reply = await register(token, { ca: { certificate_pem: ca.certificatePem, ...settings }, verification_certificate_pem: await verification(ca, token) });
+    const reply = await register(token, {
+      ca: { certificate_pem: ca.certificatePem, ...settings },
+      verification_certificate_pem: await verification(ca, token),
+    });
     expect(reply).toMatchObject({ status: 200 });
     return reply.body;
   }
@@ -46,9 +49,19 @@ describe("manufacturer CAs", () => {
   test("a CA made and proven with openssl registers, enabled by default, with what its certificate says", async () => {
     const ca = await openssl.createCa("/CN=Acme devices CA/O=Acme");
     const proof = await openssl.issue(ca, `/CN=${await code(admin)}`, "keyUsage=critical,digitalSignature\n");
-    const fingerprint = (await openssl.run("x509", "-in", ca.cert, "-noout", "-fingerprint", "-sha256")).trim().replace(/^.*=/, "").replaceAll(":", "").toLowerCase();
+    const fingerprint = (await openssl.run("x509", "-in", ca.cert, "-noout", "-fingerprint", "-sha256"))
+      .trim()
+      .replace(/^.*=/, "")
+      .replaceAll(":", "")
+      .toLowerCase();
     const reply = await register(admin, {
-      ca: { certificate_pem: openssl.read(ca.cert), profile_id: "", groups: ["factory"], tags: { line: "7" }, hardware_id_source: "HARDWARE_ID_SOURCE_SAN_DNS" },
+      ca: {
+        certificate_pem: openssl.read(ca.cert),
+        profile_id: "",
+        groups: ["factory"],
+        tags: { line: "7" },
+        hardware_id_source: "HARDWARE_ID_SOURCE_SAN_DNS",
+      },
       verification_certificate_pem: openssl.read(proof.cert),
     });
     expect(reply.status).toBe(200);
@@ -73,7 +86,10 @@ describe("manufacturer CAs", () => {
     await registered(ca);
     const again = await register(admin, { ca: { certificate_pem: ca.certificatePem }, verification_certificate_pem: await verification(ca, admin) });
     expect(again).toEqual({ status: 409, body: { code: "ALREADY_EXISTS", message: "this CA certificate is registered already" } });
-    const elsewhere = await register(otherAdmin, { ca: { certificate_pem: ca.certificatePem }, verification_certificate_pem: await verification(ca, otherAdmin) });
+    const elsewhere = await register(otherAdmin, {
+      ca: { certificate_pem: ca.certificatePem },
+      verification_certificate_pem: await verification(ca, otherAdmin),
+    });
     expect(elsewhere.status).toBe(409);
   });
 
@@ -89,7 +105,9 @@ describe("manufacturer CAs", () => {
       const reply = await register(admin, { ca: { certificate_pem: ca.certificatePem }, verification_certificate_pem: await proof });
       expect(reply).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message } });
     }
-    expect((await api.call("GET", "/api/v1/manufacturerCas?page_size=1000", admin)).body["cas"].map((c: Json) => c["subject"])).not.toContain("CN=Unproven CA\nO=Test manufacturer");
+    expect((await api.call("GET", "/api/v1/manufacturerCas?page_size=1000", admin)).body["cas"].map((c: Json) => c["subject"])).not.toContain(
+      "CN=Unproven CA\nO=Test manufacturer",
+    );
   });
 
   test("a certificate that is no CA, lacks keyCertSign, has expired or is not valid yet is refused", async () => {
@@ -97,19 +115,28 @@ describe("manufacturer CAs", () => {
       ["ca.certificate_pem: is not a CA certificate (basicConstraints CA:TRUE)", await createTestCa("Leaf", { ca: false })],
       ["ca.certificate_pem: lacks the keyCertSign key usage", await createTestCa("No signing", { keyCertSign: false })],
       ["ca.certificate_pem: has expired", await createTestCa("Old", { notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) })],
-      ["ca.certificate_pem: is not valid yet", await createTestCa("Future", { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 10 * DAY) })],
+      [
+        "ca.certificate_pem: is not valid yet",
+        await createTestCa("Future", { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 10 * DAY) }),
+      ],
     ];
     for (const [message, ca] of cases) {
       const reply = await register(admin, { ca: { certificate_pem: ca.certificatePem }, verification_certificate_pem: await verification(ca, admin) });
       expect(reply).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message } });
     }
-    const garbage = await register(admin, { ca: { certificate_pem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }, verification_certificate_pem: "" });
+    const garbage = await register(admin, {
+      ca: { certificate_pem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" },
+      verification_certificate_pem: "",
+    });
     expect(garbage).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "ca.certificate_pem: is not a PEM X.509 certificate" } });
   });
 
   test("a profile of another tenant, or none, is INVALID_ARGUMENT", async () => {
     const ca = await createTestCa("Profiled CA");
-    const reply = await register(admin, { ca: { certificate_pem: ca.certificatePem, profile_id: "p_missing" }, verification_certificate_pem: await verification(ca, admin) });
+    const reply = await register(admin, {
+      ca: { certificate_pem: ca.certificatePem, profile_id: "p_missing" },
+      verification_certificate_pem: await verification(ca, admin),
+    });
     expect(reply).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: 'ca.profile_id: profile "p_missing" does not exist in this tenant' } });
   });
 
@@ -138,6 +165,9 @@ describe("manufacturer CAs", () => {
     expect(await api.call("DELETE", `/api/v1/manufacturerCas/${id}`, admin)).toEqual(notFound);
     expect(await api.call("DELETE", `/api/v1/manufacturerCas/${id}`, token)).toEqual({ status: 200, body: {} });
     expect(await api.call("GET", `/api/v1/manufacturerCas/${id}`, token)).toEqual(notFound);
-    expect(await api.call("GET", "/api/v1/manufacturerCas/not-a-uuid", token)).toEqual({ status: 400, body: { code: "INVALID_ARGUMENT", message: "ca_id: must be a ca_id (UUID)" } });
+    expect(await api.call("GET", "/api/v1/manufacturerCas/not-a-uuid", token)).toEqual({
+      status: 400,
+      body: { code: "INVALID_ARGUMENT", message: "ca_id: must be a ca_id (UUID)" },
+    });
   });
 });

@@ -2,7 +2,9 @@ import { readdirSync } from "node:fs";
 import { migrate, migrationsDir } from "../../src/db/migrate.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
-const migrationFiles = readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort();
+const migrationFiles = readdirSync(migrationsDir)
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
 
 describe("migrations", () => {
   let db: TestDatabase;

@@ -50,20 +50,41 @@ describe("devices on a real Mosquitto broker", () => {
     const res = await fetch(`${plain.baseUrl}/api/v1/crl`, { headers: { accept: "application/x-pem-file" } });
     expect(res.status).toBe(200);
     const manufacturerCrl = await x509.X509CrlGenerator.create({
-      issuer: factory.certificate.subjectName, nextUpdate: new Date(Date.now() + 86_400_000), signingKey: factory.keys.privateKey,
+      issuer: factory.certificate.subjectName,
+      nextUpdate: new Date(Date.now() + 86_400_000),
+      signingKey: factory.keys.privateKey,
       signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
     });
     writeFileSync(file("crl.pem"), `${await res.text()}${x509.PemConverter.encode(manufacturerCrl.rawData, "X509 CRL")}\n`);
   }
   /** mosquitto_pub to the URL the device was given; the exit code and output. */
   async function publish(mqttUrl: string, topic: string, message: string, cert: string, key: string): Promise<{ code: number; output: string }> {
-    return run("mosquitto_pub", ["-L", `${mqttUrl}/${topic}`, "--cafile", file("broker-ca.pem"), "--cert", cert, "--key", key, "-m", message, "-q", "1"])
-      .then(({ stdout, stderr }) => ({ code: 0, output: `${stdout}${stderr}` }), (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }));
+    return run("mosquitto_pub", ["-L", `${mqttUrl}/${topic}`, "--cafile", file("broker-ca.pem"), "--cert", cert, "--key", key, "-m", message, "-q", "1"]).then(
+      ({ stdout, stderr }) => ({ code: 0, output: `${stdout}${stderr}` }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }),
+    );
   }
   /** Starts a subscriber for one message of `topic`; resolves to what it printed. */
   async function receiveOne(topic: string): Promise<() => Promise<string>> {
-    const sub = run("mosquitto_sub", ["-h", "localhost", "-p", String(brokerPort), "-t", topic, "-C", "1", "-W", "20", "-v",
-      "--cafile", file("broker-ca.pem"), "--cert", subscriber.cert, "--key", subscriber.key]);
+    const sub = run("mosquitto_sub", [
+      "-h",
+      "localhost",
+      "-p",
+      String(brokerPort),
+      "-t",
+      topic,
+      "-C",
+      "1",
+      "-W",
+      "20",
+      "-v",
+      "--cafile",
+      file("broker-ca.pem"),
+      "--cert",
+      subscriber.cert,
+      "--key",
+      subscriber.key,
+    ]);
     await new Promise((r) => setTimeout(r, 500)); // subscribed before anyone publishes
     return async () => (await sub).stdout.trim();
   }
@@ -72,7 +93,11 @@ describe("devices on a real Mosquitto broker", () => {
     const key = `${hardwareId}.key`;
     await openssl.run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key);
     await openssl.run("req", "-new", "-key", key, "-subj", `/CN=${hardwareId}`, "-out", `${hardwareId}.csr`);
-    const claim = await api.call("POST", "/api/v1/devices:claim", "", { claim_key: imported.body["results"][0]["claim_key"], hardware_id: hardwareId, csr: openssl.read(`${hardwareId}.csr`) });
+    const claim = await api.call("POST", "/api/v1/devices:claim", "", {
+      claim_key: imported.body["results"][0]["claim_key"],
+      hardware_id: hardwareId,
+      csr: openssl.read(`${hardwareId}.csr`),
+    });
     expect(claim.status).toBe(200);
     writeFileSync(file(`${hardwareId}.pem`), claim.body["certificate"]);
     return { ...claim.body, certFile: file(`${hardwareId}.pem`), keyFile: file(key) };
@@ -97,22 +122,25 @@ describe("devices on a real Mosquitto broker", () => {
     writeFileSync(file("broker.key"), serverCert.keyPem);
     writeFileSync(file("trusted.pem"), `${readFileSync(plain.issuingCaCertPath, "utf8")}${factory.certificatePem}`);
     await writeCrls();
-    writeFileSync(file("mosquitto.conf"), [
-      `listener ${brokerPort} 127.0.0.1`,
-      `cafile ${file("trusted.pem")}`,
-      `certfile ${file("broker.pem")}`,
-      `keyfile ${file("broker.key")}`,
-      `crlfile ${file("crl.pem")}`,
-      "require_certificate true",
-      "use_identity_as_username true",
-      "allow_anonymous false",
-      "persistence false",
-      // As root, Mosquitto would switch to its own user, who cannot read this private folder.
-      ...(process.getuid?.() === 0 ? ["user root"] : []),
-      `log_dest file ${file("mosquitto.log")}`,
-      "log_type all",
-      "",
-    ].join("\n"));
+    writeFileSync(
+      file("mosquitto.conf"),
+      [
+        `listener ${brokerPort} 127.0.0.1`,
+        `cafile ${file("trusted.pem")}`,
+        `certfile ${file("broker.pem")}`,
+        `keyfile ${file("broker.key")}`,
+        `crlfile ${file("crl.pem")}`,
+        "require_certificate true",
+        "use_identity_as_username true",
+        "allow_anonymous false",
+        "persistence false",
+        // As root, Mosquitto would switch to its own user, who cannot read this private folder.
+        ...(process.getuid?.() === 0 ? ["user root"] : []),
+        `log_dest file ${file("mosquitto.log")}`,
+        "log_type all",
+        "",
+      ].join("\n"),
+    );
     broker = spawn("mosquitto", ["-c", file("mosquitto.conf")], { stdio: "ignore" });
     await listening(brokerPort);
     const sub = await claimWithCsr("HW-MQTT-SUBSCRIBER");
@@ -138,8 +166,21 @@ describe("devices on a real Mosquitto broker", () => {
     const refused = await publish(device["mqtt_hub_url"], "devices/1", "after delete", device["certFile"], device["keyFile"]);
     expect(refused.code).not.toBe(0);
     // Why: openssl s_client gets the broker's certificate_revoked alert for the same handshake.
-    const handshake = await openssl.output("s_client", "-connect", `127.0.0.1:${brokerPort}`, "-servername", "localhost", "-CAfile", file("broker-ca.pem"),
-      "-cert", device["certFile"], "-key", device["keyFile"], "-ign_eof", "-brief");
+    const handshake = await openssl.output(
+      "s_client",
+      "-connect",
+      `127.0.0.1:${brokerPort}`,
+      "-servername",
+      "localhost",
+      "-CAfile",
+      file("broker-ca.pem"),
+      "-cert",
+      device["certFile"],
+      "-key",
+      device["keyFile"],
+      "-ign_eof",
+      "-brief",
+    );
     expect(handshake).toMatch(/alert certificate revoked/);
     expect(readFileSync(file("mosquitto.log"), "utf8")).toMatch(/Reloading config\.[\s\S]*certificate verify failed/);
     // The subscriber, whose certificate is not revoked, still gets in under the reloaded CRL.
@@ -152,10 +193,16 @@ describe("devices on a real Mosquitto broker", () => {
     const factoryCert = await issueTestCertificate(factory, "SN-MQTT-FACTORY");
     writeFileSync(file("factory.pem"), factoryCert.certificatePem);
     writeFileSync(file("factory.key"), factoryCert.keyPem);
-    const registered = await mtlsPost(`${service.baseUrl}/api/v1/devices:registerByCertificate`, {}, { ca: serverCa.certificatePem, cert: factoryCert.certificatePem, key: factoryCert.keyPem });
+    const registered = await mtlsPost(
+      `${service.baseUrl}/api/v1/devices:registerByCertificate`,
+      {},
+      { ca: serverCa.certificatePem, cert: factoryCert.certificatePem, key: factoryCert.keyPem },
+    );
     expect(registered).toMatchObject({ status: 200, body: { hardware_id: "SN-MQTT-FACTORY", created: true, mqtt_hub_url: `mqtts://localhost:${brokerPort}` } });
     const received = await receiveOne("devices/factory");
-    expect(await publish(registered.body["mqtt_hub_url"], "devices/factory", "first boot", file("factory.pem"), file("factory.key"))).toMatchObject({ code: 0 });
+    expect(await publish(registered.body["mqtt_hub_url"], "devices/factory", "first boot", file("factory.pem"), file("factory.key"))).toMatchObject({
+      code: 0,
+    });
     expect(await received()).toBe("devices/factory first boot");
   }, 60_000);
 });

@@ -102,10 +102,12 @@ describe("request ids, /metrics and the OpenAPI document", () => {
       expect(device.deviceId).toBe(deviceId);
       expect({ protocol, id: header?.get("x-request-id") }).toEqual({ protocol, id: `${protocol}-ok` });
       // An error carries it too.
-      const failed = await client.getDevice({ deviceId: randomUUID() }, { headers: { authorization: `Bearer ${token}`, "x-request-id": `${protocol}-err` } }).then(
-        () => undefined,
-        (err: unknown) => ConnectError.from(err),
-      );
+      const failed = await client
+        .getDevice({ deviceId: randomUUID() }, { headers: { authorization: `Bearer ${token}`, "x-request-id": `${protocol}-err` } })
+        .then(
+          () => undefined,
+          (err: unknown) => ConnectError.from(err),
+        );
       expect({ protocol, code: failed?.code, id: failed?.metadata.get("x-request-id") }).toEqual({ protocol, code: Code.NotFound, id: `${protocol}-err` });
     }
   });
@@ -150,10 +152,29 @@ describe("request ids, /metrics and the OpenAPI document", () => {
       );
       expect(requests.every((s) => s.labels["service"] === REGISTRY)).toBe(true);
 
-      for (const [method, calls] of [["RegisterDevice", 2], ["GetDevice", 2], ["ListDevices", 1]] as const) {
+      for (const [method, calls] of [
+        ["RegisterDevice", 2],
+        ["GetDevice", 2],
+        ["ListDevices", 1],
+      ] as const) {
         const labels = { service: REGISTRY, method };
         const buckets = samples.filter((s) => s.name === "device_registry_rpc_duration_seconds_bucket" && s.labels["method"] === method);
-        expect(buckets.map((b) => b.labels["le"])).toEqual(["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"]);
+        expect(buckets.map((b) => b.labels["le"])).toEqual([
+          "0.001",
+          "0.0025",
+          "0.005",
+          "0.01",
+          "0.025",
+          "0.05",
+          "0.1",
+          "0.25",
+          "0.5",
+          "1",
+          "2.5",
+          "5",
+          "10",
+          "+Inf",
+        ]);
         const counts = buckets.map((b) => b.value);
         expect(counts).toEqual([...counts].sort((a, b) => a - b)); // cumulative
         expect(valueOf(samples, "device_registry_rpc_duration_seconds_bucket", { ...labels, le: "+Inf" })).toBe(calls);
@@ -213,7 +234,10 @@ describe("request ids, /metrics and the OpenAPI document", () => {
     const update = paths["/api/v1/devices/{device_id}"]["patch"];
     expect(update["parameters"].map((p: any) => `${p.in} ${p.name}`)).toEqual(["path device_id", "query update_mask", "query etag"]);
     expect(update["requestBody"]["content"]["application/json"]["schema"]).toEqual({ $ref: "#/components/schemas/deviceregistry.v1.Device" });
-    expect(paths["/api/v1/devices/{device_id}"]["delete"]["responses"]["200"]["content"]["application/json"]["schema"]).toEqual({ type: "object", additionalProperties: false });
+    expect(paths["/api/v1/devices/{device_id}"]["delete"]["responses"]["200"]["content"]["application/json"]["schema"]).toEqual({
+      type: "object",
+      additionalProperties: false,
+    });
     expect(paths["/api/v1/devices:claim"]["post"]["security"]).toEqual([]);
     expect(paths["/api/v1/devices/{device_id}/config"]["get"]["security"]).toEqual([{ deviceApiKey: [] }]);
     expect(paths["/api/v1/devices:authenticate"]["post"]["security"]).toEqual([{ bearerAuth: [] }]);

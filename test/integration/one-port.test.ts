@@ -116,11 +116,29 @@ describe("TLS with ALPN", () => {
 
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "tls-"));
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-      "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        path.join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     cert = readFileSync(path.join(dir, "cert.pem"));
     service = await startTestService({ tls: { cert, key: readFileSync(path.join(dir, "key.pem")) } });
     token = await service.token(tenant);
@@ -143,9 +161,13 @@ describe("TLS with ALPN", () => {
   test("serves gRPC over TLS to @grpc/grpc-js", async () => {
     const client = createGrpcJsClient(DeviceRegistryService, `localhost:${service.port}`, grpc.credentials.createSsl(cert));
     try {
-      const device = await client.call(DeviceRegistryService.method.registerDevice, create(RegisterDeviceRequestSchema, { name: "tls", hardwareId: "HW-TLS" }), {
-        authorization: `Bearer ${token}`,
-      });
+      const device = await client.call(
+        DeviceRegistryService.method.registerDevice,
+        create(RegisterDeviceRequestSchema, { name: "tls", hardwareId: "HW-TLS" }),
+        {
+          authorization: `Bearer ${token}`,
+        },
+      );
       expect(device).toMatchObject({ hardwareId: "HW-TLS", tenantId: tenant });
     } finally {
       client.close();

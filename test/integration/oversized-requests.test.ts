@@ -72,66 +72,96 @@ describe("oversized requests on one HTTP/2 connection", () => {
     }
   }
 
-  test("REST: 413 each time, then a GET answers on the same connection", () =>
-    onOneSession(async (session) => {
-      const body = Buffer.from(JSON.stringify({ name: "big", hardware_id: "HW-BIG", config: { blob } }));
-      for (let i = 0; i < OVERSIZED; i++) {
-        const reply = await exchange(session, { ":method": "POST", ":path": "/api/v1/devices", "content-type": "application/json" }, body);
-        expect({ i, status: reply.status, body: reply.body }).toEqual({
-          i,
-          status: 413,
-          body: JSON.stringify({ code: "RESOURCE_EXHAUSTED", message: "request body exceeds 1048576 bytes" }),
-        });
-      }
-      expect(await exchange(session, { ":method": "GET", ":path": "/api/v1/devices" })).toMatchObject({ status: 200, body: '{"devices":[]}' });
-    }), 60_000);
+  test(
+    "REST: 413 each time, then a GET answers on the same connection",
+    () =>
+      onOneSession(async (session) => {
+        const body = Buffer.from(JSON.stringify({ name: "big", hardware_id: "HW-BIG", config: { blob } }));
+        for (let i = 0; i < OVERSIZED; i++) {
+          const reply = await exchange(session, { ":method": "POST", ":path": "/api/v1/devices", "content-type": "application/json" }, body);
+          expect({ i, status: reply.status, body: reply.body }).toEqual({
+            i,
+            status: 413,
+            body: JSON.stringify({ code: "RESOURCE_EXHAUSTED", message: "request body exceeds 1048576 bytes" }),
+          });
+        }
+        expect(await exchange(session, { ":method": "GET", ":path": "/api/v1/devices" })).toMatchObject({ status: 200, body: '{"devices":[]}' });
+      }),
+    60_000,
+  );
 
-  test("Connect binary: resource_exhausted each time, then ListDevices answers on the same connection", () =>
-    onOneSession(async (session) => {
-      const headers = { ":method": "POST", ":path": REGISTER, "content-type": "application/proto", "connect-protocol-version": "1" };
-      for (let i = 0; i < OVERSIZED; i++) {
-        const reply = await exchange(session, headers, toBinary(RegisterDeviceRequestSchema, oversized()));
-        expect({ i, status: reply.status, code: JSON.parse(reply.body).code }).toEqual({ i, status: 429, code: "resource_exhausted" });
-      }
-      const list = await exchange(session, { ...headers, ":path": LIST, "content-type": "application/json" }, Buffer.from("{}"));
-      expect(list).toMatchObject({ status: 200, body: "{}" });
-    }), 60_000);
+  test(
+    "Connect binary: resource_exhausted each time, then ListDevices answers on the same connection",
+    () =>
+      onOneSession(async (session) => {
+        const headers = { ":method": "POST", ":path": REGISTER, "content-type": "application/proto", "connect-protocol-version": "1" };
+        for (let i = 0; i < OVERSIZED; i++) {
+          const reply = await exchange(session, headers, toBinary(RegisterDeviceRequestSchema, oversized()));
+          expect({ i, status: reply.status, code: JSON.parse(reply.body).code }).toEqual({ i, status: 429, code: "resource_exhausted" });
+        }
+        const list = await exchange(session, { ...headers, ":path": LIST, "content-type": "application/json" }, Buffer.from("{}"));
+        expect(list).toMatchObject({ status: 200, body: "{}" });
+      }),
+    60_000,
+  );
 
-  test("gRPC: RESOURCE_EXHAUSTED each time, then ListDevices answers on the same connection", () =>
-    onOneSession(async (session) => {
-      const headers = { ":method": "POST", ":path": REGISTER, "content-type": "application/grpc", te: "trailers" };
-      for (let i = 0; i < OVERSIZED; i++) {
-        const reply = await exchange(session, headers, grpcFrame(toBinary(RegisterDeviceRequestSchema, oversized())));
-        const status = reply.trailers["grpc-status"] ?? reply.headers["grpc-status"];
-        expect({ i, status }).toEqual({ i, status: String(grpc.status.RESOURCE_EXHAUSTED) });
-      }
-      const list = await exchange(session, { ...headers, ":path": LIST }, grpcFrame(new Uint8Array()));
-      expect(list.status).toBe(200);
-      expect(list.trailers["grpc-status"]).toBe("0");
-    }), 60_000);
+  test(
+    "gRPC: RESOURCE_EXHAUSTED each time, then ListDevices answers on the same connection",
+    () =>
+      onOneSession(async (session) => {
+        const headers = { ":method": "POST", ":path": REGISTER, "content-type": "application/grpc", te: "trailers" };
+        for (let i = 0; i < OVERSIZED; i++) {
+          const reply = await exchange(session, headers, grpcFrame(toBinary(RegisterDeviceRequestSchema, oversized())));
+          const status = reply.trailers["grpc-status"] ?? reply.headers["grpc-status"];
+          expect({ i, status }).toEqual({ i, status: String(grpc.status.RESOURCE_EXHAUSTED) });
+        }
+        const list = await exchange(session, { ...headers, ":path": LIST }, grpcFrame(new Uint8Array()));
+        expect(list.status).toBe(200);
+        expect(list.trailers["grpc-status"]).toBe("0");
+      }),
+    60_000,
+  );
 
-  test.each(["grpc", "connect"] as const)("connect-es %s client on HTTP/2: refused each time, then ListDevices works on the same connection", async (protocol) => {
-    let connections = 0;
-    const sessionManager = new Http2SessionManager(service.baseUrl, {}, {
-      createConnection: () => {
-        connections++;
-        return net.connect(service.port, "127.0.0.1");
-      },
-    });
-    const options = { baseUrl: service.baseUrl, sessionManager, useBinaryFormat: true };
-    const client = createClient(DeviceRegistryService, protocol === "grpc" ? createGrpcTransport(options) : createConnectTransport({ ...options, httpVersion: "2" }));
-    const headers = { authorization: `Bearer ${token}` };
-    try {
-      for (let i = 0; i < OVERSIZED; i++) {
-        const err = await client.registerDevice(oversized(), { headers }).then(() => undefined, (e: unknown) => ConnectError.from(e));
-        expect({ i, code: err?.code, message: err?.rawMessage }).toEqual({ i, code: Code.ResourceExhausted, message: expect.stringContaining("readMaxBytes") });
+  test.each(["grpc", "connect"] as const)(
+    "connect-es %s client on HTTP/2: refused each time, then ListDevices works on the same connection",
+    async (protocol) => {
+      let connections = 0;
+      const sessionManager = new Http2SessionManager(
+        service.baseUrl,
+        {},
+        {
+          createConnection: () => {
+            connections++;
+            return net.connect(service.port, "127.0.0.1");
+          },
+        },
+      );
+      const options = { baseUrl: service.baseUrl, sessionManager, useBinaryFormat: true };
+      const client = createClient(
+        DeviceRegistryService,
+        protocol === "grpc" ? createGrpcTransport(options) : createConnectTransport({ ...options, httpVersion: "2" }),
+      );
+      const headers = { authorization: `Bearer ${token}` };
+      try {
+        for (let i = 0; i < OVERSIZED; i++) {
+          const err = await client.registerDevice(oversized(), { headers }).then(
+            () => undefined,
+            (e: unknown) => ConnectError.from(e),
+          );
+          expect({ i, code: err?.code, message: err?.rawMessage }).toEqual({
+            i,
+            code: Code.ResourceExhausted,
+            message: expect.stringContaining("readMaxBytes"),
+          });
+        }
+        await expect(client.listDevices({}, { headers })).resolves.toMatchObject({ devices: [] });
+        expect(connections).toBe(1);
+      } finally {
+        sessionManager.abort();
       }
-      await expect(client.listDevices({}, { headers })).resolves.toMatchObject({ devices: [] });
-      expect(connections).toBe(1);
-    } finally {
-      sessionManager.abort();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   test("@grpc/grpc-js: RESOURCE_EXHAUSTED each time, then ListDevices works on the same channel", async () => {
     const client = createGrpcJsClient(DeviceRegistryService, `127.0.0.1:${service.port}`);
@@ -188,7 +218,14 @@ describe("oversized requests on one HTTP/2 connection", () => {
       const client = createDeviceRegistryClient(service.baseUrl, { protocol: "grpc", token });
       const { results } = await client.importDevices({
         devices: entries("HW-MAX-GRPC").map((e) => ({
-          hardwareId: e.hardware_id, name: e.name, groups: e.groups, tags: e.tags, meta: e.meta, profileId: e.profile_id, subModel: e.sub_model, isGateway: true,
+          hardwareId: e.hardware_id,
+          name: e.name,
+          groups: e.groups,
+          tags: e.tags,
+          meta: e.meta,
+          profileId: e.profile_id,
+          subModel: e.sub_model,
+          isGateway: true,
         })),
       });
       expect(results).toHaveLength(10_000);

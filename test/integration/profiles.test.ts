@@ -93,9 +93,7 @@ describe("device profiles", () => {
       const fetched = await get("/api/v1/profiles/p_temp_sensor_v2");
       expect(fetched).toEqual({ status: 200, body });
 
-      const rows = await service.db.pool.query("SELECT tenant_id, profile_id, tags, config FROM device_profiles WHERE profile_id = $1", [
-        "p_temp_sensor_v2",
-      ]);
+      const rows = await service.db.pool.query("SELECT tenant_id, profile_id, tags, config FROM device_profiles WHERE profile_id = $1", ["p_temp_sensor_v2"]);
       expect(rows.rows).toEqual([{ tenant_id: tenant, profile_id: "p_temp_sensor_v2", tags: fullProfile.tags, config: fullProfile.config }]);
     });
 
@@ -273,7 +271,16 @@ describe("device profiles", () => {
       const pageToken = first.body["next_page_token"] as string;
       const flipAt = (i: number) => pageToken.slice(0, i) + (pageToken[i] === "A" ? "B" : "A") + pageToken.slice(i + 1);
       const forged = Buffer.from(JSON.stringify({ after: "a" })).toString("base64url");
-      const tampered = [flipAt(0), flipAt(16), flipAt(pageToken.length - 1), pageToken.slice(0, -1), forged, `${forged}.${pageToken}`, "not-a-token", `${pageToken}x`];
+      const tampered = [
+        flipAt(0),
+        flipAt(16),
+        flipAt(pageToken.length - 1),
+        pageToken.slice(0, -1),
+        forged,
+        `${forged}.${pageToken}`,
+        "not-a-token",
+        `${pageToken}x`,
+      ];
       for (const bad of tampered) {
         const reply = await get(`/api/v1/profiles?page_size=2&page_token=${encodeURIComponent(bad)}`, listToken);
         expect({ bad, ...reply }).toEqual({
@@ -527,8 +534,22 @@ describe("device profiles", () => {
         config: profile.config,
       });
       const { row, event } = await stored(body["device_id"] as string);
-      expect(row).toMatchObject({ profile_id: "p_defaults", groups: profile.groups, tags: profile.tags, anchor_mode: AnchorMode.PER_EVENT, firmware: "2.1.0", meta: profile.meta, config: profile.config });
-      expect(event).toMatchObject({ profile_id: "p_defaults", groups: profile.groups, tags: profile.tags, anchor_mode: "ANCHOR_MODE_PER_EVENT", firmware: "2.1.0" });
+      expect(row).toMatchObject({
+        profile_id: "p_defaults",
+        groups: profile.groups,
+        tags: profile.tags,
+        anchor_mode: AnchorMode.PER_EVENT,
+        firmware: "2.1.0",
+        meta: profile.meta,
+        config: profile.config,
+      });
+      expect(event).toMatchObject({
+        profile_id: "p_defaults",
+        groups: profile.groups,
+        tags: profile.tags,
+        anchor_mode: "ANCHOR_MODE_PER_EVENT",
+        firmware: "2.1.0",
+      });
     });
 
     test("tags and meta are merged with the request winning per key", async () => {

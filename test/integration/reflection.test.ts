@@ -85,9 +85,13 @@ describe("server reflection", () => {
   test("buf curl calls RegisterDevice over gRPC with the schema from reflection", async () => {
     const tenant = randomUUID();
     const out = await bufCurl(
-      "--protocol", "grpc", "--http2-prior-knowledge",
-      "-H", `Authorization: Bearer ${await service.token(tenant)}`,
-      "-d", JSON.stringify({ name: "reflected", hardware_id: "HW-REFLECT-1", tags: { via: "buf" } }),
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      "-H",
+      `Authorization: Bearer ${await service.token(tenant)}`,
+      "-d",
+      JSON.stringify({ name: "reflected", hardware_id: "HW-REFLECT-1", tags: { via: "buf" } }),
       `${service.baseUrl}/deviceregistry.v1.DeviceRegistryService/RegisterDevice`,
     );
     const device = JSON.parse(out) as Record<string, unknown>;
@@ -99,8 +103,10 @@ describe("server reflection", () => {
 
   test("buf curl over gRPC without a token gets UNAUTHENTICATED from the service, not from reflection", async () => {
     const failure = bufCurl(
-      "--protocol", "grpc",
-      "-d", '{"name": "x", "hardware_id": "HW-X"}',
+      "--protocol",
+      "grpc",
+      "-d",
+      '{"name": "x", "hardware_id": "HW-X"}',
       `${service.baseUrl}/deviceregistry.v1.DeviceRegistryService/RegisterDevice`,
     );
     // buf curl exits with the gRPC code shifted three bits left and prints the error as JSON.
@@ -110,11 +116,21 @@ describe("server reflection", () => {
   });
 
   test("a file comes with its imports, complete enough to rebuild the schema and its REST annotations", async () => {
-    const [answer] = await reflect(service, [{ host: "h", messageRequest: { case: "fileByFilename", value: "deviceregistry/v1/device_registry_service.proto" } }]);
+    const [answer] = await reflect(service, [
+      { host: "h", messageRequest: { case: "fileByFilename", value: "deviceregistry/v1/device_registry_service.proto" } },
+    ]);
     expect(answer!.validHost).toBe("h");
     const names = fileNames(answer!);
     expect(names[0]).toBe("deviceregistry/v1/device_registry_service.proto");
-    expect(names).toEqual(expect.arrayContaining(["deviceregistry/v1/device.proto", "google/api/annotations.proto", "google/api/http.proto", "google/protobuf/descriptor.proto", "google/protobuf/timestamp.proto"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "deviceregistry/v1/device.proto",
+        "google/api/annotations.proto",
+        "google/api/http.proto",
+        "google/protobuf/descriptor.proto",
+        "google/protobuf/timestamp.proto",
+      ]),
+    );
     expect(new Set(names).size).toBe(names.length);
 
     if (answer!.messageResponse.case !== "fileDescriptorResponse") throw new Error("unreachable");
@@ -153,10 +169,22 @@ describe("server reflection", () => {
       { messageRequest: { case: "listServices", value: "" } },
     ]);
     expect(answers.slice(0, 4).map((a) => a.messageResponse)).toEqual([
-      expect.objectContaining({ case: "errorResponse", value: expect.objectContaining({ errorCode: Code.NotFound, errorMessage: 'file "nope.proto" not found' }) }),
-      expect.objectContaining({ case: "errorResponse", value: expect.objectContaining({ errorCode: Code.NotFound, errorMessage: 'symbol "deviceregistry.v1.Nope" not found' }) }),
-      expect.objectContaining({ case: "errorResponse", value: expect.objectContaining({ errorCode: Code.NotFound, errorMessage: 'extension 1 of "google.protobuf.MethodOptions" not found' }) }),
-      expect.objectContaining({ case: "errorResponse", value: expect.objectContaining({ errorCode: Code.NotFound, errorMessage: 'message "nope.Message" not found' }) }),
+      expect.objectContaining({
+        case: "errorResponse",
+        value: expect.objectContaining({ errorCode: Code.NotFound, errorMessage: 'file "nope.proto" not found' }),
+      }),
+      expect.objectContaining({
+        case: "errorResponse",
+        value: expect.objectContaining({ errorCode: Code.NotFound, errorMessage: 'symbol "deviceregistry.v1.Nope" not found' }),
+      }),
+      expect.objectContaining({
+        case: "errorResponse",
+        value: expect.objectContaining({ errorCode: Code.NotFound, errorMessage: 'extension 1 of "google.protobuf.MethodOptions" not found' }),
+      }),
+      expect.objectContaining({
+        case: "errorResponse",
+        value: expect.objectContaining({ errorCode: Code.NotFound, errorMessage: 'message "nope.Message" not found' }),
+      }),
     ]);
     expect(answers[4]!.messageResponse.case).toBe("listServicesResponse");
   });
@@ -173,7 +201,9 @@ describe("server reflection", () => {
     }
     const answers: v1alpha.ServerReflectionResponse[] = [];
     for await (const answer of client.serverReflectionInfo(input())) answers.push(answer);
-    expect(answers[0]!.messageResponse.case === "listServicesResponse" && answers[0]!.messageResponse.value.service.map((s) => s.name).sort()).toEqual(allServices);
+    expect(answers[0]!.messageResponse.case === "listServicesResponse" && answers[0]!.messageResponse.value.service.map((s) => s.name).sort()).toEqual(
+      allServices,
+    );
     expect(answers[1]!.originalRequest?.messageRequest).toEqual({ case: "fileContainingSymbol", value: "grpc.health.v1.Health" });
     const files = answers[1]!.messageResponse.case === "fileDescriptorResponse" ? answers[1]!.messageResponse.value.fileDescriptorProto : [];
     expect(files.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name)).toEqual(["grpc/health/v1/health.proto"]);

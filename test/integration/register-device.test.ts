@@ -65,9 +65,7 @@ describe("RegisterDevice", () => {
     const apiKey = body["api_key"] as string;
     const stored = await service.db.pool.query("SELECT secret_hash FROM device_credentials WHERE device_id = $1", [body["device_id"]]);
     expect(stored.rows).toEqual([{ secret_hash: createHash("sha256").update(apiKey).digest() }]);
-    const dump = await service.db.pool.query(
-      "SELECT (SELECT json_agg(d)::text FROM devices d) || (SELECT json_agg(o)::text FROM outbox o) AS everything",
-    );
+    const dump = await service.db.pool.query("SELECT (SELECT json_agg(d)::text FROM devices d) || (SELECT json_agg(o)::text FROM outbox o) AS everything");
     expect(dump.rows[0].everything).not.toContain(apiKey);
 
     // Exactly one device.registered event, in the same transaction, without the credential.
@@ -151,9 +149,7 @@ describe("RegisterDevice", () => {
   });
 
   test("100 concurrent registrations of one hardware_id create exactly one device and one event", async () => {
-    const attempts = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => post("/api/v1/devices", { name: `racer ${i}`, hardware_id: "HW-RACE" })),
-    );
+    const attempts = await Promise.all(Array.from({ length: 100 }, (_, i) => post("/api/v1/devices", { name: `racer ${i}`, hardware_id: "HW-RACE" })));
     const statuses = attempts.map((a) => a.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(99);

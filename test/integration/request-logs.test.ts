@@ -83,7 +83,9 @@ describe("request logs of the service process", () => {
     const grpc = createGrpcJsClient(DeviceAuthService, `127.0.0.1:${service.port}`);
     try {
       const authenticate = (apiKey: string) =>
-        grpc.call(DeviceAuthService.method.authenticateDevice, create(AuthenticateDeviceRequestSchema, { deviceId, apiKey }), { authorization: `Bearer ${hub}` });
+        grpc.call(DeviceAuthService.method.authenticateDevice, create(AuthenticateDeviceRequestSchema, { deviceId, apiKey }), {
+          authorization: `Bearer ${hub}`,
+        });
       expect(await authenticate(rotatedKey)).toMatchObject({ deviceId, tenantId: tenant });
       await expect(authenticate(firstKey)).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED });
     } finally {
@@ -100,7 +102,13 @@ describe("request logs of the service process", () => {
     const lines = service.logs.map((l) => JSON.parse(l) as RequestLine).filter((l) => l.msg === "request");
     for (const line of lines) {
       expect(line).toEqual(
-        expect.objectContaining({ requestId: expect.any(String), httpMethod: expect.any(String), path: expect.any(String), status: expect.any(Number), durationMs: expect.any(Number) }),
+        expect.objectContaining({
+          requestId: expect.any(String),
+          httpMethod: expect.any(String),
+          path: expect.any(String),
+          status: expect.any(Number),
+          durationMs: expect.any(Number),
+        }),
       );
       expect(line.durationMs).toBeGreaterThanOrEqual(0);
     }
@@ -131,8 +139,16 @@ describe("request logs of the service process", () => {
         fetch(`${other.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${admin}`, ...headers }, ...(method === "OPTIONS" ? {} : { body }) });
       expect((await send("/api/v1/devices", { "content-type": "application/json", "x-request-id": "bad-rest" }, "{not json")).status).toBe(400);
       expect((await send(`/${REGISTRY}/RegisterDevice`, { "content-type": "application/json", "x-request-id": "bad-connect" }, "{not json")).status).toBe(400);
-      const refused = await send("/api/v1/devices", { origin: "http://localhost:5173", "access-control-request-method": "POST", "x-request-id": "refused-preflight" }, "", "OPTIONS");
-      expect([refused.status, await refused.json()]).toEqual([403, { code: "PERMISSION_DENIED", message: 'CORS: origin "http://localhost:5173" is not allowed (not listed in CORS_ORIGINS)' }]);
+      const refused = await send(
+        "/api/v1/devices",
+        { origin: "http://localhost:5173", "access-control-request-method": "POST", "x-request-id": "refused-preflight" },
+        "",
+        "OPTIONS",
+      );
+      expect([refused.status, await refused.json()]).toEqual([
+        403,
+        { code: "PERMISSION_DENIED", message: 'CORS: origin "http://localhost:5173" is not allowed (not listed in CORS_ORIGINS)' },
+      ]);
       await new Promise((r) => setTimeout(r, 200));
     } finally {
       await other.kill();

@@ -65,7 +65,13 @@ function callerOf(client: Http2Client) {
         ? toJson(method.output, format === "grpc" ? fromBinary(method.output, bytes) : fromJson(method.output, JSON.parse(bytes.toString()) as JsonValue))
         : (JSON.parse(bytes.toString()) as JsonValue);
     }
-    const answer: Answer = { status: String(status), headers: masked(headers) as never, trailers: masked(res.trailers) as never, endedWithHeaders: res.endedWithHeaders, message };
+    const answer: Answer = {
+      status: String(status),
+      headers: masked(headers) as never,
+      trailers: masked(res.trailers) as never,
+      endedWithHeaders: res.endedWithHeaders,
+      message,
+    };
     return { answer: masked(answer) as Answer, message: message as Record<string, any> | undefined };
   };
 }
@@ -104,7 +110,17 @@ async function scenario(service: TestService, client: Http2Client, format: Forma
   await record(R.getDeviceProfile, { profile_id: "p_sensor" }, admin, format);
   await record(R.listDeviceProfiles, {}, admin, format);
   await record(R.updateDeviceProfile, { profile: { profile_id: "p_sensor", display_name: "Sensor 2" }, update_mask: "displayName" }, admin, format);
-  const imported = await record(R.importDevices, { devices: [{ hardware_id: "HW-F-1", name: "F1" }, { hardware_id: "HW-F-2", name: "F2" }] }, admin, format);
+  const imported = await record(
+    R.importDevices,
+    {
+      devices: [
+        { hardware_id: "HW-F-1", name: "F1" },
+        { hardware_id: "HW-F-2", name: "F2" },
+      ],
+    },
+    admin,
+    format,
+  );
   await record(R.listDeviceClaims, {}, admin, format);
   const claimKey = String(imported?.["results"]?.[0]?.["claimKey"]);
   await record(P.claimDevice, { claim_key: claimKey, hardware_id: "HW-F-1" }, undefined, format);
@@ -138,18 +154,24 @@ describe("the HTTP/2 fast path answers every RPC of the contract as connect-node
     await Promise.all([fast.stop(), slow.stop()]);
   });
 
-  test.each<Format>(["grpc", "connect-json"])("over %s", async (format) => {
-    const [a, b] = await Promise.all([scenario(fast, fastClient, format), scenario(slow, slowClient, format)]);
-    expect(a).toEqual(b);
-    expect(a).toHaveLength(31);
-    // The answers say what the contract says, so this compared real outcomes, not two failures.
-    const codes = a.map((answer) => (format === "grpc" ? answer.trailers["grpc-status"] : answer.status));
-    expect(new Set(codes).size).toBeGreaterThanOrEqual(5);
-    const duplicate = format === "grpc" ? a[1]!.trailers["grpc-message"] : (a[1]!.message as Record<string, string>)["message"];
-    expect(duplicate).toBe(
-      format === "grpc" ? `device with hardware_id "HW-LAB-grpc" already exists in this tenant` : `device with hardware_id "HW-LAB-connect-json" already exists in this tenant`,
-    );
-  }, 60_000);
+  test.each<Format>(["grpc", "connect-json"])(
+    "over %s",
+    async (format) => {
+      const [a, b] = await Promise.all([scenario(fast, fastClient, format), scenario(slow, slowClient, format)]);
+      expect(a).toEqual(b);
+      expect(a).toHaveLength(31);
+      // The answers say what the contract says, so this compared real outcomes, not two failures.
+      const codes = a.map((answer) => (format === "grpc" ? answer.trailers["grpc-status"] : answer.status));
+      expect(new Set(codes).size).toBeGreaterThanOrEqual(5);
+      const duplicate = format === "grpc" ? a[1]!.trailers["grpc-message"] : (a[1]!.message as Record<string, string>)["message"];
+      expect(duplicate).toBe(
+        format === "grpc"
+          ? `device with hardware_id "HW-LAB-grpc" already exists in this tenant`
+          : `device with hardware_id "HW-LAB-connect-json" already exists in this tenant`,
+      );
+    },
+    60_000,
+  );
 
   test("a registration over MAX_BODY_BYTES gets the same refusal on both, nothing stored, and the connection stays usable", async () => {
     const refusals = async (service: TestService, client: Http2Client) => {

@@ -13,33 +13,22 @@
  * then reused). Uses only erasable TypeScript so Node can run it directly
  * (see run.mjs / `npm run kafka`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import kafkajs from 'kafkajs';
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import kafkajs from "kafkajs";
 
 const { Kafka, logLevel } = kafkajs;
 
 /** Folder of this file (test/kafka). */
 const KAFKA_DIR = dirname(fileURLToPath(import.meta.url));
-const KAFKA_POM = join(KAFKA_DIR, 'pom.xml');
+const KAFKA_POM = join(KAFKA_DIR, "pom.xml");
 
-const HOST = '127.0.0.1';
+const HOST = "127.0.0.1";
 const NODE_ID = 1;
 
 export interface StartKafkaOptions {
@@ -101,9 +90,9 @@ interface BrokerState {
 
 /** Kafka version: KAFKA_VERSION env, else <kafka.version> in pom.xml. */
 function kafkaVersion(): string {
-  const fromEnv = process.env['KAFKA_VERSION'];
+  const fromEnv = process.env["KAFKA_VERSION"];
   if (fromEnv) return fromEnv;
-  const pom = readFileSync(KAFKA_POM, 'utf8');
+  const pom = readFileSync(KAFKA_POM, "utf8");
   const match = /<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/.exec(pom);
   if (!match?.[1]) throw new Error(`no <kafka.version> in ${KAFKA_POM}`);
   return match[1];
@@ -111,7 +100,7 @@ function kafkaVersion(): string {
 
 /** Folder the jars are copied to by `mvn dependency:copy-dependencies`. */
 function kafkaLibsDir(version = kafkaVersion()): string {
-  return join(KAFKA_DIR, 'target', `kafka-${version}`);
+  return join(KAFKA_DIR, "target", `kafka-${version}`);
 }
 
 function classpathComplete(libs: string, version: string): boolean {
@@ -126,20 +115,20 @@ function classpathComplete(libs: string, version: string): boolean {
   ];
   return (
     need.every((jar) => jars.includes(jar)) &&
-    jars.some((jar) => jar.startsWith('scala-library-')) &&
-    jars.some((jar) => jar.startsWith('log4j-core-')) &&
-    jars.some((jar) => jar.startsWith('log4j-slf4j-impl-'))
+    jars.some((jar) => jar.startsWith("scala-library-")) &&
+    jars.some((jar) => jar.startsWith("log4j-core-")) &&
+    jars.some((jar) => jar.startsWith("log4j-slf4j-impl-"))
   );
 }
 
 function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, output }));
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code, output }));
   });
 }
 
@@ -155,7 +144,7 @@ async function ensureKafkaClasspath(log: (line: string) => void = () => {}): Pro
   const libs = kafkaLibsDir(version);
   if (classpathComplete(libs, version)) return libs;
 
-  const target = join(KAFKA_DIR, 'target');
+  const target = join(KAFKA_DIR, "target");
   mkdirSync(target, { recursive: true });
   const lock = join(target, `.fetch-${version}.lock`);
   const deadline = Date.now() + 15 * 60_000;
@@ -164,7 +153,7 @@ async function ensureKafkaClasspath(log: (line: string) => void = () => {}): Pro
       mkdirSync(lock);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       if (classpathComplete(libs, version)) return libs;
       // a lock older than 15 minutes is left over from a killed run
       if (Date.now() - statSync(lock).mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
@@ -175,9 +164,9 @@ async function ensureKafkaClasspath(log: (line: string) => void = () => {}): Pro
   try {
     if (classpathComplete(libs, version)) return libs;
     rmSync(libs, { recursive: true, force: true }); // no half-copied or mixed-version leftovers
-    const mvn = process.env['MVN'] ?? 'mvn';
-    const args = ['-q', '-B', '-Dstyle.color=never', '-f', KAFKA_POM, `-Dkafka.version=${version}`, 'dependency:copy-dependencies'];
-    log(`fetching Apache Kafka ${version} jars: ${mvn} ${args.join(' ')}`);
+    const mvn = process.env["MVN"] ?? "mvn";
+    const args = ["-q", "-B", "-Dstyle.color=never", "-f", KAFKA_POM, `-Dkafka.version=${version}`, "dependency:copy-dependencies"];
+    log(`fetching Apache Kafka ${version} jars: ${mvn} ${args.join(" ")}`);
     const started = Date.now();
     let result: { code: number | null; output: string };
     try {
@@ -199,9 +188,9 @@ async function ensureKafkaClasspath(log: (line: string) => void = () => {}): Pro
 // Helpers
 
 function javaBin(): string {
-  const home = process.env['JAVA_HOME'];
-  if (home && existsSync(join(home, 'bin', 'java'))) return join(home, 'bin', 'java');
-  return 'java';
+  const home = process.env["JAVA_HOME"];
+  if (home && existsSync(join(home, "bin", "java"))) return join(home, "bin", "java");
+  return "java";
 }
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -209,12 +198,12 @@ function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
+    server.on("error", reject);
     server.listen(0, HOST, () => {
       const address = server.address();
       server.close(() => {
-        if (address && typeof address === 'object') resolvePromise(address.port);
-        else reject(new Error('no port'));
+        if (address && typeof address === "object") resolvePromise(address.port);
+        else reject(new Error("no port"));
       });
     });
   });
@@ -224,7 +213,7 @@ function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolvePromise) => {
     const server = createServer();
     server.unref();
-    server.once('error', () => resolvePromise(false));
+    server.once("error", () => resolvePromise(false));
     server.listen(port, HOST, () => server.close(() => resolvePromise(true)));
   });
 }
@@ -237,9 +226,9 @@ function tcpOpen(port: number): Promise<boolean> {
       socket.destroy();
       resolvePromise(open);
     };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => done(false));
   });
 }
 
@@ -250,73 +239,77 @@ function tcpOpen(port: number): Promise<boolean> {
  */
 function newClusterId(): string {
   for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
   }
 }
 
 function tailOf(file: string, lines: number): string {
   try {
-    const text = readFileSync(file, 'utf8');
-    return text.split('\n').slice(-lines - 1).join('\n').trimEnd();
+    const text = readFileSync(file, "utf8");
+    return text
+      .split("\n")
+      .slice(-lines - 1)
+      .join("\n")
+      .trimEnd();
   } catch {
-    return '';
+    return "";
   }
 }
 
-function serverProperties(state: BrokerState, logDir: string, extra: StartKafkaOptions['properties']): string {
+function serverProperties(state: BrokerState, logDir: string, extra: StartKafkaOptions["properties"]): string {
   const props: Record<string, string | number | boolean> = {
-    'process.roles': 'broker,controller',
-    'node.id': NODE_ID,
+    "process.roles": "broker,controller",
+    "node.id": NODE_ID,
     // Static single-voter quorum: the controller endpoint comes from this config
     // (not from the formatted metadata), so the data dir survives port changes.
-    'controller.quorum.voters': `${NODE_ID}@${HOST}:${state.controllerPort}`,
+    "controller.quorum.voters": `${NODE_ID}@${HOST}:${state.controllerPort}`,
     listeners: `PLAINTEXT://${HOST}:${state.port},CONTROLLER://${HOST}:${state.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${state.port}`,
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'log.dirs': logDir,
+    "advertised.listeners": `PLAINTEXT://${HOST}:${state.port}`,
+    "inter.broker.listener.name": "PLAINTEXT",
+    "controller.listener.names": "CONTROLLER",
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "log.dirs": logDir,
     // single node: every replication factor / ISR is 1
-    'num.partitions': 1,
-    'default.replication.factor': 1,
-    'min.insync.replicas': 1,
-    'offsets.topic.replication.factor': 1,
-    'offsets.topic.num.partitions': 1,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'transaction.state.log.num.partitions': 1,
-    'share.coordinator.state.topic.replication.factor': 1,
-    'share.coordinator.state.topic.min.isr': 1,
-    'share.coordinator.state.topic.num.partitions': 1,
-    'auto.create.topics.enable': false,
-    'group.initial.rebalance.delay.ms': 0,
+    "num.partitions": 1,
+    "default.replication.factor": 1,
+    "min.insync.replicas": 1,
+    "offsets.topic.replication.factor": 1,
+    "offsets.topic.num.partitions": 1,
+    "transaction.state.log.replication.factor": 1,
+    "transaction.state.log.min.isr": 1,
+    "transaction.state.log.num.partitions": 1,
+    "share.coordinator.state.topic.replication.factor": 1,
+    "share.coordinator.state.topic.min.isr": 1,
+    "share.coordinator.state.topic.num.partitions": 1,
+    "auto.create.topics.enable": false,
+    "group.initial.rebalance.delay.ms": 0,
     // After a crash (kill()), the new broker incarnation can only register once the
     // old one's session expired: 4 s instead of the default 9 s.
-    'broker.session.timeout.ms': 4000,
-    'broker.heartbeat.interval.ms': 1000,
+    "broker.session.timeout.ms": 4000,
+    "broker.heartbeat.interval.ms": 1000,
     // small, test-sized storage and threads (2-core machines)
-    'log.segment.bytes': 16 * 1024 * 1024,
-    'log.retention.hours': 24,
-    'log.retention.check.interval.ms': 60_000,
-    'log.cleaner.threads': 1,
-    'log.cleaner.dedupe.buffer.size': 8 * 1024 * 1024,
-    'num.network.threads': 2,
-    'num.io.threads': 4,
-    'background.threads': 4,
-    'num.recovery.threads.per.data.dir': 1,
+    "log.segment.bytes": 16 * 1024 * 1024,
+    "log.retention.hours": 24,
+    "log.retention.check.interval.ms": 60_000,
+    "log.cleaner.threads": 1,
+    "log.cleaner.dedupe.buffer.size": 8 * 1024 * 1024,
+    "num.network.threads": 2,
+    "num.io.threads": 4,
+    "background.threads": 4,
+    "num.recovery.threads.per.data.dir": 1,
     ...extra,
   };
   return (
     Object.entries(props)
       .map(([key, value]) => `${key}=${String(value)}`)
-      .join('\n') + '\n'
+      .join("\n") + "\n"
   );
 }
 
 function log4jConfig(logFile: string): string {
   // XML needs nothing beyond log4j-core. Everything goes to a file; nothing to the console.
-  const escaped = logFile.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const escaped = logFile.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
   return `<?xml version="1.0" encoding="UTF-8"?>
 <Configuration status="warn" shutdownHook="disable">
   <Appenders>
@@ -343,10 +336,10 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
+  process.once("exit", () => {
     for (const child of liveJvms) {
       try {
-        child.kill('SIGKILL');
+        child.kill("SIGKILL");
       } catch {
         // already gone
       }
@@ -369,15 +362,15 @@ function installExitHook(): void {
  */
 function spawnWatchdog(pid: number, tempDir: string | undefined): ChildProcess | undefined {
   const script = [
-    'while read -r _; do :; done',
+    "while read -r _; do :; done",
     'kill -9 "$1" 2>/dev/null',
     'if [ -n "$2" ]; then i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; rm -rf "$2"; fi',
-  ].join('; ');
+  ].join("; ");
   try {
-    const watchdog = spawn('sh', ['-c', script, 'kafka-watchdog', String(pid), tempDir ?? ''], {
-      stdio: ['pipe', 'ignore', 'ignore'],
+    const watchdog = spawn("sh", ["-c", script, "kafka-watchdog", String(pid), tempDir ?? ""], {
+      stdio: ["pipe", "ignore", "ignore"],
     });
-    watchdog.on('error', () => {});
+    watchdog.on("error", () => {});
     watchdog.unref();
     (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
     return watchdog;
@@ -390,14 +383,14 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolvePromise) => {
     const timer = setTimeout(() => {
-      child.off('exit', onExit);
+      child.off("exit", onExit);
       resolvePromise(false);
     }, timeoutMs);
     const onExit = () => {
       clearTimeout(timer);
       resolvePromise(true);
     };
-    child.once('exit', onExit);
+    child.once("exit", onExit);
   });
 }
 
@@ -413,19 +406,19 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   const libs = await ensureKafkaClasspath(log);
 
   const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ? resolve(options.dataDir) : mkdtempSync(join(tmpdir(), 'kafka-test-'));
+  const dataDir = options.dataDir ? resolve(options.dataDir) : mkdtempSync(join(tmpdir(), "kafka-test-"));
   if (ownsDataDir) tempDirs.add(dataDir);
   installExitHook();
   mkdirSync(dataDir, { recursive: true });
 
-  const stateFile = join(dataDir, 'broker.json');
-  const logDir = join(dataDir, 'data');
-  const logFile = join(dataDir, 'server.log');
-  const outFile = join(dataDir, 'jvm.out');
-  const propsFile = join(dataDir, 'server.properties');
-  const log4jFile = join(dataDir, 'log4j2.xml');
+  const stateFile = join(dataDir, "broker.json");
+  const logDir = join(dataDir, "data");
+  const logFile = join(dataDir, "server.log");
+  const outFile = join(dataDir, "jvm.out");
+  const propsFile = join(dataDir, "server.properties");
+  const log4jFile = join(dataDir, "log4j2.xml");
 
-  const previous: Partial<BrokerState> = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Partial<BrokerState>) : {};
+  const previous: Partial<BrokerState> = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as Partial<BrokerState>) : {};
   const pickPort = async (wanted: number | undefined, stored: number | undefined, label: string): Promise<number> => {
     if (wanted !== undefined) {
       if (!(await portIsFree(wanted))) throw new Error(`Kafka ${label} port ${HOST}:${wanted} is already in use`);
@@ -434,42 +427,42 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     if (stored !== undefined && (await portIsFree(stored))) return stored;
     return freePort();
   };
-  const port = await pickPort(options.port, previous.port, 'client');
-  let controllerPort = await pickPort(options.controllerPort, previous.controllerPort, 'controller');
+  const port = await pickPort(options.port, previous.port, "client");
+  let controllerPort = await pickPort(options.controllerPort, previous.controllerPort, "controller");
   while (controllerPort === port) controllerPort = await freePort();
 
-  const metaProperties = join(logDir, 'meta.properties');
+  const metaProperties = join(logDir, "meta.properties");
   const formatted = existsSync(metaProperties);
-  const clusterIdFromMeta = formatted ? /^cluster\.id=(.+)$/m.exec(readFileSync(metaProperties, 'utf8'))?.[1]?.trim() : undefined;
+  const clusterIdFromMeta = formatted ? /^cluster\.id=(.+)$/m.exec(readFileSync(metaProperties, "utf8"))?.[1]?.trim() : undefined;
   const state: BrokerState = {
     port,
     controllerPort,
     clusterId: clusterIdFromMeta ?? previous.clusterId ?? newClusterId(),
     kafkaVersion: version,
   };
-  writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n');
+  writeFileSync(stateFile, JSON.stringify(state, null, 2) + "\n");
   writeFileSync(propsFile, serverProperties(state, logDir, options.properties));
   writeFileSync(log4jFile, log4jConfig(logFile));
 
   // JVM flags shared by the storage tool and the broker; heap flags are per process.
   const commonJvmArgs = [
-    '-XX:+ExitOnOutOfMemoryError',
-    '-XX:-UsePerfData',
-    '-Djava.awt.headless=true',
+    "-XX:+ExitOnOutOfMemoryError",
+    "-XX:-UsePerfData",
+    "-Djava.awt.headless=true",
     `-Dlog4j2.configurationFile=${log4jFile}`,
     `-Dkafka.logs.dir=${dataDir}`,
-    '-cp',
-    join(libs, '*'),
+    "-cp",
+    join(libs, "*"),
   ];
   const brokerJvmArgs = [
-    ...(options.jvmArgs ?? ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35']),
+    ...(options.jvmArgs ?? ["-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35"]),
     ...commonJvmArgs,
   ];
   const java = javaBin();
 
   const logTail = (lines = 40): string => {
     const parts = [tailOf(logFile, lines), tailOf(outFile, 20)].filter(Boolean);
-    return parts.length ? parts.join('\n--- jvm stdout/stderr ---\n') : '(no broker output)';
+    return parts.length ? parts.join("\n--- jvm stdout/stderr ---\n") : "(no broker output)";
   };
 
   if (!formatted) {
@@ -477,7 +470,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     const started = Date.now();
     const result = await run(
       java,
-      ['-Xmx256m', '-XX:TieredStopAtLevel=1', ...commonJvmArgs, 'kafka.tools.StorageTool', 'format', '--config', propsFile, '--cluster-id', state.clusterId],
+      ["-Xmx256m", "-XX:TieredStopAtLevel=1", ...commonJvmArgs, "kafka.tools.StorageTool", "format", "--config", propsFile, "--cluster-id", state.clusterId],
       dataDir,
     ).catch((error: unknown) => {
       throw new Error(`could not run ${java} (Java 17+ is needed for Kafka ${version}): ${String(error)}`);
@@ -494,16 +487,14 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
 
   const waitUntilReady = async (jvm: ChildProcess, startedAt: number): Promise<void> => {
     const deadline = startedAt + startTimeoutMs;
-    let lastError = 'broker port not open yet';
+    let lastError = "broker port not open yet";
     while (Date.now() < deadline) {
       if (jvm.exitCode !== null || jvm.signalCode !== null) {
-        throw new Error(
-          `Kafka broker exited during startup (code ${jvm.exitCode}, signal ${jvm.signalCode}); log ${logFile}:\n${logTail()}`,
-        );
+        throw new Error(`Kafka broker exited during startup (code ${jvm.exitCode}, signal ${jvm.signalCode}); log ${logFile}:\n${logTail()}`);
       }
       if (await tcpOpen(port)) {
         const client = new Kafka({
-          clientId: 'kafka-broker-ready-probe',
+          clientId: "kafka-broker-ready-probe",
           brokers: [bootstrap],
           logLevel: logLevel.NOTHING,
           connectionTimeout: 2000,
@@ -524,25 +515,23 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       }
       await sleep(250);
     }
-    throw new Error(
-      `Kafka broker at ${bootstrap} not ready after ${startTimeoutMs} ms (last error: ${lastError}); log ${logFile}:\n${logTail()}`,
-    );
+    throw new Error(`Kafka broker at ${bootstrap} not ready after ${startTimeoutMs} ms (last error: ${lastError}); log ${logFile}:\n${logTail()}`);
   };
 
-  const stopProcess = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
+  const stopProcess = async (signal: "SIGTERM" | "SIGKILL"): Promise<void> => {
     const jvm = child;
     if (!jvm) return;
     const started = Date.now();
     if (jvm.exitCode === null && jvm.signalCode === null) {
       jvm.kill(signal);
-      if (!(await waitForExit(jvm, signal === 'SIGKILL' ? 10_000 : stopTimeoutMs))) {
+      if (!(await waitForExit(jvm, signal === "SIGKILL" ? 10_000 : stopTimeoutMs))) {
         log(`Kafka broker did not stop within ${stopTimeoutMs} ms of SIGTERM; sending SIGKILL`);
-        jvm.kill('SIGKILL');
+        jvm.kill("SIGKILL");
         await waitForExit(jvm, 10_000);
       }
     }
     liveJvms.delete(jvm);
-    watchdog?.kill('SIGKILL');
+    watchdog?.kill("SIGKILL");
     watchdog = undefined;
     child = undefined;
     log(`Kafka broker ${bootstrap} stopped (${signal}, ${Date.now() - started} ms)`);
@@ -553,20 +542,20 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     if (!(await portIsFree(port))) throw new Error(`cannot start Kafka: ${bootstrap} is in use`);
     if (!(await portIsFree(controllerPort))) throw new Error(`cannot start Kafka: controller port ${HOST}:${controllerPort} is in use`);
     const startedAt = Date.now();
-    const out = openSync(outFile, 'a');
+    const out = openSync(outFile, "a");
     let jvm: ChildProcess;
     try {
-      jvm = spawn(java, [...brokerJvmArgs, 'kafka.Kafka', propsFile], { cwd: dataDir, stdio: ['ignore', out, out] });
+      jvm = spawn(java, [...brokerJvmArgs, "kafka.Kafka", propsFile], { cwd: dataDir, stdio: ["ignore", out, out] });
     } finally {
       closeSync(out);
     }
-    const spawnError = new Promise<never>((_, reject) => jvm.once('error', (error) => reject(new Error(`could not start ${java}: ${error.message}`))));
+    const spawnError = new Promise<never>((_, reject) => jvm.once("error", (error) => reject(new Error(`could not start ${java}: ${error.message}`))));
     spawnError.catch(() => {});
     jvm.unref();
     child = jvm;
     liveJvms.add(jvm);
     if (jvm.pid !== undefined) watchdog = spawnWatchdog(jvm.pid, ownsDataDir ? dataDir : undefined);
-    jvm.once('exit', (code, signal) => {
+    jvm.once("exit", (code, signal) => {
       liveJvms.delete(jvm);
       if (child === jvm) log(`Kafka broker JVM exited (code ${code}, signal ${signal})`);
     });
@@ -574,7 +563,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     try {
       await Promise.race([waitUntilReady(jvm, startedAt), spawnError]);
     } catch (error) {
-      await stopProcess('SIGKILL').catch(() => {});
+      await stopProcess("SIGKILL").catch(() => {});
       throw error;
     }
     log(`Kafka broker ready on ${bootstrap} after ${Date.now() - startedAt} ms`);
@@ -594,15 +583,15 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     get pid() {
       return child?.pid;
     },
-    stop: () => stopProcess('SIGTERM'),
-    kill: () => stopProcess('SIGKILL'),
+    stop: () => stopProcess("SIGTERM"),
+    kill: () => stopProcess("SIGKILL"),
     start,
     restart: async () => {
-      await stopProcess('SIGTERM');
+      await stopProcess("SIGTERM");
       await start();
     },
     destroy: async () => {
-      await stopProcess('SIGTERM');
+      await stopProcess("SIGTERM");
       if (ownsDataDir) {
         rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
         tempDirs.delete(dataDir);

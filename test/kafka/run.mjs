@@ -7,13 +7,13 @@
 //          one stored in the data dir, else a free port)
 //
 // Plain .mjs so Node runs it as is; Node 24 strips the types of broker.ts.
-import { join, resolve } from 'node:path';
-import { startKafka } from './broker.ts';
+import { join, resolve } from "node:path";
+import { startKafka } from "./broker.ts";
 // The broker's ready probe is a kafkajs client: without the service's fix of kafkajs's request
 // queue it would print a TimeoutNegativeWarning (see the file).
-import '../../src/events/kafkajs-request-queue.ts';
+import "../../src/events/kafkajs-request-queue.ts";
 
-const dataDir = resolve(process.env.DATA_DIR ? join(process.env.DATA_DIR, 'kafka') : join('.data', 'kafka'));
+const dataDir = resolve(process.env.DATA_DIR ? join(process.env.DATA_DIR, "kafka") : join(".data", "kafka"));
 const port = Number(process.env.KAFKA_PORT || 9092);
 const controllerPort = process.env.KAFKA_CONTROLLER_PORT ? Number(process.env.KAFKA_CONTROLLER_PORT) : undefined;
 const log = (line) => console.log(`[kafka] ${line}`);
@@ -26,7 +26,7 @@ try {
   process.exit(1);
 }
 
-console.log(`KAFKA_BROKERS=${broker.brokers.join(',')}`);
+console.log(`KAFKA_BROKERS=${broker.brokers.join(",")}`);
 log(`Apache Kafka ${broker.kafkaVersion}, data ${broker.dataDir}, log ${broker.logFile}. Ctrl-C to stop.`);
 
 let stopping = false;
@@ -49,4 +49,4 @@ async function shutdown(signal) {
     process.exit(0);
   }
 }
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(signal));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void shutdown(signal));

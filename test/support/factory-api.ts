@@ -82,14 +82,22 @@ export function grpcFactoryApi(address: string, adminToken: string): FactoryApi 
   const p = DeviceProvisioningService.method;
   return {
     importOne: (hardwareId, profileId, isGateway = false) =>
-      outcome(r.importDevices.output, registry.call(r.importDevices, create(r.importDevices.input, { devices: [{ hardwareId, profileId, isGateway }] }), admin)),
+      outcome(
+        r.importDevices.output,
+        registry.call(r.importDevices, create(r.importDevices.input, { devices: [{ hardwareId, profileId, isGateway }] }), admin),
+      ),
     claim: (claimKey, hardwareId) => outcome(p.claimDevice.output, provisioning.call(p.claimDevice, create(p.claimDevice.input, { claimKey, hardwareId }))),
     registerChildren: (parentId, apiKey, ids) =>
       outcome(
         p.registerChildDevices.output,
-        provisioning.call(p.registerChildDevices, create(p.registerChildDevices.input, { parentDeviceId: parentId, children: ids.map((hardwareId) => ({ hardwareId })) }), { authorization: apiKey }),
+        provisioning.call(
+          p.registerChildDevices,
+          create(p.registerChildDevices.input, { parentDeviceId: parentId, children: ids.map((hardwareId) => ({ hardwareId })) }),
+          { authorization: apiKey },
+        ),
       ),
-    config: (deviceId, apiKey) => outcome(p.getDeviceConfig.output, provisioning.call(p.getDeviceConfig, create(p.getDeviceConfig.input, { deviceId }), { authorization: apiKey })),
+    config: (deviceId, apiKey) =>
+      outcome(p.getDeviceConfig.output, provisioning.call(p.getDeviceConfig, create(p.getDeviceConfig.input, { deviceId }), { authorization: apiKey })),
     getDevice: (deviceId) => outcome(DeviceSchema, registry.call(r.getDevice, create(r.getDevice.input, { deviceId }), admin)),
     rotate: (deviceId) =>
       outcome(r.rotateDeviceCredential.output, registry.call(r.rotateDeviceCredential, create(r.rotateDeviceCredential.input, { deviceId }), admin)),

@@ -36,9 +36,7 @@ export function createGrpcJsClient(
     new Promise((resolve, reject) => {
       const md = new grpc.Metadata();
       for (const [k, v] of Object.entries(metadata)) md.set(k, v);
-      client[method.name]!.call(client, request, md, (err: grpc.ServiceError | null, res: never) =>
-        err ? reject(err) : resolve(res),
-      );
+      client[method.name]!.call(client, request, md, (err: grpc.ServiceError | null, res: never) => (err ? reject(err) : resolve(res)));
     });
   return { call, close: () => client.close() };
 }

@@ -38,9 +38,7 @@ export function connectHttp2(baseUrl: string, options: http2.SecureClientSession
         stream.on("trailers", (t) => (trailers = plain(t)));
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
         stream.on("error", reject);
-        stream.on("close", () =>
-          resolve({ headers: response, trailers, endedWithHeaders, body: Buffer.concat(chunks), rstCode: stream.rstCode ?? 0 }),
-        );
+        stream.on("close", () => resolve({ headers: response, trailers, endedWithHeaders, body: Buffer.concat(chunks), rstCode: stream.rstCode ?? 0 }));
         stream.end(body === undefined ? undefined : Buffer.from(body));
       }),
     close: () => session.close(),

@@ -44,15 +44,63 @@ export function createOpenssl(prefix: string): Openssl {
     read: (name) => readFileSync(path.join(dir, name), "utf8"),
     async createCa(subject) {
       const n = ++files;
-      await openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `ca${n}.key`, "-out", `ca${n}.pem`,
-        "-days", "3650", "-subj", subject, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+      await openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        `ca${n}.key`,
+        "-out",
+        `ca${n}.pem`,
+        "-days",
+        "3650",
+        "-subj",
+        subject,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+      );
       return { cert: `ca${n}.pem`, key: `ca${n}.key` };
     },
     async issue(ca, subject, extensions) {
       const n = ++files;
-      await openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `c${n}.key`, "-subj", subject, "-out", `c${n}.csr`);
-      await openssl("x509", "-req", "-in", `c${n}.csr`, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "365",
-        "-extfile", file(extensions, "ext"), "-out", `c${n}.pem`);
+      await openssl(
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        `c${n}.key`,
+        "-subj",
+        subject,
+        "-out",
+        `c${n}.csr`,
+      );
+      await openssl(
+        "x509",
+        "-req",
+        "-in",
+        `c${n}.csr`,
+        "-CA",
+        ca.cert,
+        "-CAkey",
+        ca.key,
+        "-CAcreateserial",
+        "-days",
+        "365",
+        "-extfile",
+        file(extensions, "ext"),
+        "-out",
+        `c${n}.pem`,
+      );
       return { cert: `c${n}.pem`, key: `c${n}.key` };
     },
   };

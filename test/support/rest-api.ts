@@ -49,8 +49,7 @@ export function createRestApi(baseUrl: string): RestApi {
       if (reply.status !== 200) throw new Error(`registration failed: ${reply.status} ${JSON.stringify(reply.body)}`);
       return reply.body;
     },
-    authenticate: (serviceToken, deviceId, apiKey) =>
-      call("POST", "/api/v1/devices:authenticate", serviceToken, { device_id: deviceId, api_key: apiKey }),
+    authenticate: (serviceToken, deviceId, apiKey) => call("POST", "/api/v1/devices:authenticate", serviceToken, { device_id: deviceId, api_key: apiKey }),
   };
 }
 

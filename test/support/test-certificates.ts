@@ -24,10 +24,7 @@ let serial = 1;
 const nextSerial = () => (0x100000 + serial++).toString(16);
 
 /** A self-signed CA; `ca: false` or `keyCertSign: false` make certificates that must be refused as CAs. */
-export async function createTestCa(
-  name: string,
-  options: { ca?: boolean; keyCertSign?: boolean; notBefore?: Date; notAfter?: Date } = {},
-): Promise<TestCa> {
+export async function createTestCa(name: string, options: { ca?: boolean; keyCertSign?: boolean; notBefore?: Date; notAfter?: Date } = {}): Promise<TestCa> {
   const keys = await webcrypto.subtle.generateKey(KEY, true, ["sign", "verify"]);
   const usages = options.keyCertSign === false ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({

@@ -66,14 +66,16 @@ export async function startTestService(
   const verifier = createTokenVerifier({ keySet: createKeySet(keys.jwksPath) });
   const devCa = await loadOrCreateDevCa(mkdtempSync(path.join(os.tmpdir(), "issuing-ca-")));
   const issuingCa = await IssuingCa.load(devCa.pem, 30 * 86_400_000, TEST_CRL_URL);
-  const relay = options.kafka && startKafkaRelay({
-    kafka: { ...options.kafka, partitions: 3, replicationFactor: 1, timeoutMs: 5_000 },
-    databaseUrl: db.url,
-    logger,
-    metrics: metrics.relay,
-    pollIntervalMs: 200,
-    backoffMaxMs: 1_000,
-  });
+  const relay =
+    options.kafka &&
+    startKafkaRelay({
+      kafka: { ...options.kafka, partitions: 3, replicationFactor: 1, timeoutMs: 5_000 },
+      databaseUrl: db.url,
+      logger,
+      metrics: metrics.relay,
+      pollIntervalMs: 200,
+      backoffMaxMs: 1_000,
+    });
   const server = await createApp({
     pool: db.pool,
     verifier,
@@ -82,10 +84,18 @@ export async function startTestService(
     issuingCa,
     metrics,
     unaryFastPath: options.unaryFastPath,
-    config: { corsOrigins: ["http://dashboard.test"], maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, maxBatchBodyBytes: defaultMaxBatchBodyBytes,
-      httpTimeouts: options.httpTimeouts ?? defaultHttpTimeouts, tls: options.tls, hubs: options.hubs ?? [], claimKeyTtlMs: 86_400_000,
+    config: {
+      corsOrigins: ["http://dashboard.test"],
+      maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      maxBatchBodyBytes: defaultMaxBatchBodyBytes,
+      httpTimeouts: options.httpTimeouts ?? defaultHttpTimeouts,
+      tls: options.tls,
+      hubs: options.hubs ?? [],
+      claimKeyTtlMs: 86_400_000,
       claimRateLimits: options.claimRateLimits ?? { perAddress: { points: 1_000_000, seconds: 60 }, perKey: { points: 1_000_000, seconds: 60 } },
-      trustedProxies: options.trustedProxies ?? new net.BlockList(), crlRefreshMs: options.crlRefreshMs ?? 3_600_000 },
+      trustedProxies: options.trustedProxies ?? new net.BlockList(),
+      crlRefreshMs: options.crlRefreshMs ?? 3_600_000,
+    },
   });
   const { port } = await server.listen(0, "127.0.0.1");
   return {

@@ -108,9 +108,7 @@ describe("dev key", () => {
   ])("minting refuses %s", async (_name, override, reason) => {
     const dataDir = freshDir();
     const { privateKey, kid } = await loadOrCreateDevKey(dataDir);
-    await expect(
-      mintDevToken({ privateKey, kid, tenantId: TENANT, role: "tenant_admin", ...override }),
-    ).rejects.toThrow(reason);
+    await expect(mintDevToken({ privateKey, kid, tenantId: TENANT, role: "tenant_admin", ...override })).rejects.toThrow(reason);
     expect(existsSync(path.join(dataDir, "auth", "dev-key.json"))).toBe(true);
   });
 });

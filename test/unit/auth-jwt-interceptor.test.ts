@@ -76,18 +76,12 @@ const bearer = (value: string) => ({ headers: { authorization: value } });
 
 describe("JWT interceptor through a Connect router", () => {
   test("the handler sees the Caller of a valid token", async () => {
-    const res = await client().getDeviceProfile(
-      { profileId: "p1" },
-      bearer(`Bearer ${await token("member", ["billing"])}`),
-    );
+    const res = await client().getDeviceProfile({ profileId: "p1" }, bearer(`Bearer ${await token("member", ["billing"])}`));
     expect(res).toMatchObject({ profileId: "p1", tenantId: TENANT, displayName: "member-user/member", groups: ["billing"] });
   });
 
   test("the Bearer scheme is case-insensitive", async () => {
-    const res = await client().registerDevice(
-      { name: "pump-1" },
-      bearer(`bearer ${await token("tenant_admin")}`),
-    );
+    const res = await client().registerDevice({ name: "pump-1" }, bearer(`bearer ${await token("tenant_admin")}`));
     expect(res).toMatchObject({ tenantId: TENANT, name: "pump-1", hardwareId: "tenant_admin-user" });
   });
 
@@ -100,34 +94,22 @@ describe("JWT interceptor through a Connect router", () => {
     ["two tokens", "Bearer abc def"],
   ])("%s: Unauthenticated, missing bearer token", async (_name, header) => {
     const options = header === undefined ? {} : bearer(header);
-    expect(await failure(client().getDeviceProfile({ profileId: "p1" }, options))).toEqual([
-      Code.Unauthenticated,
-      "missing bearer token",
-    ]);
+    expect(await failure(client().getDeviceProfile({ profileId: "p1" }, options))).toEqual([Code.Unauthenticated, "missing bearer token"]);
   });
 
   test("a malformed token is Unauthenticated", async () => {
-    expect(await failure(client().getDeviceProfile({}, bearer("Bearer not-a-jwt")))).toEqual([
-      Code.Unauthenticated,
-      "invalid token: malformed",
-    ]);
+    expect(await failure(client().getDeviceProfile({}, bearer("Bearer not-a-jwt")))).toEqual([Code.Unauthenticated, "invalid token: malformed"]);
   });
 
   test("an expired token is Unauthenticated", async () => {
     const expired = await token("tenant_admin", [], Math.floor(Date.now() / 1000) - 60);
-    expect(await failure(client().getDeviceProfile({}, bearer(`Bearer ${expired}`)))).toEqual([
-      Code.Unauthenticated,
-      "invalid token: expired",
-    ]);
+    expect(await failure(client().getDeviceProfile({}, bearer(`Bearer ${expired}`)))).toEqual([Code.Unauthenticated, "invalid token: expired"]);
   });
 
   test("a member without devices may read but not write", async () => {
     const auth = bearer(`Bearer ${await token("member")}`);
     await expect(client().getDeviceProfile({ profileId: "p1" }, auth)).resolves.toMatchObject({ tenantId: TENANT });
-    expect(await failure(client().registerDevice({ name: "x" }, auth))).toEqual([
-      Code.PermissionDenied,
-      "role member lacks permission devices",
-    ]);
+    expect(await failure(client().registerDevice({ name: "x" }, auth))).toEqual([Code.PermissionDenied, "role member lacks permission devices"]);
   });
 
   test("a member with devices may write", async () => {
@@ -138,29 +120,20 @@ describe("JWT interceptor through a Connect router", () => {
   test("a service may read but not write", async () => {
     const auth = bearer(`Bearer ${await token("service", ["devices"])}`);
     await expect(client().getDeviceProfile({}, auth)).resolves.toMatchObject({ displayName: "service-user/service" });
-    expect(await failure(client().registerDevice({ name: "x" }, auth))).toEqual([
-      Code.PermissionDenied,
-      "role service may not call RegisterDevice",
-    ]);
+    expect(await failure(client().registerDevice({ name: "x" }, auth))).toEqual([Code.PermissionDenied, "role service may not call RegisterDevice"]);
   });
 
   test("authorization runs before the handler: an allowed but unimplemented method is Unimplemented", async () => {
     const admin = bearer(`Bearer ${await token("platform_admin")}`);
     expect((await failure(client().listDeviceProfiles({}, admin)))[0]).toBe(Code.Unimplemented);
     const member = bearer(`Bearer ${await token("member")}`);
-    expect(await failure(client().deleteDeviceProfile({}, member))).toEqual([
-      Code.PermissionDenied,
-      "role member lacks permission devices",
-    ]);
+    expect(await failure(client().deleteDeviceProfile({}, member))).toEqual([Code.PermissionDenied, "role member lacks permission devices"]);
   });
 
   test("a method missing from the policy is denied even to admins", async () => {
     const policy = createPolicy(accessPolicyRows.filter((row) => row.method.name !== "GetDeviceProfile"));
     const auth = bearer(`Bearer ${await token("platform_admin")}`);
-    expect(await failure(client({ policy }).getDeviceProfile({}, auth))).toEqual([
-      Code.PermissionDenied,
-      "GetDeviceProfile is not in the access policy",
-    ]);
+    expect(await failure(client({ policy }).getDeviceProfile({}, auth))).toEqual([Code.PermissionDenied, "GetDeviceProfile is not in the access policy"]);
   });
 
   test("device-authenticated methods pass untouched, and then carry no Caller", async () => {
@@ -171,9 +144,6 @@ describe("JWT interceptor through a Connect router", () => {
 
   test("a verifier throwing a plain Error still yields Unauthenticated, not Internal", async () => {
     const broken = { verify: () => Promise.reject(new Error("boom")) };
-    expect(await failure(client({ verifier: broken }).getDeviceProfile({}, bearer("Bearer abc")))).toEqual([
-      Code.Unauthenticated,
-      "invalid token",
-    ]);
+    expect(await failure(client({ verifier: broken }).getDeviceProfile({}, bearer("Bearer abc")))).toEqual([Code.Unauthenticated, "invalid token"]);
   });
 });

@@ -30,10 +30,7 @@ async function key(kid: string): Promise<Key> {
 }
 
 const token = (k: Key) =>
-  new SignJWT({ sub: "alice", tenant_id: TENANT, role: "member" })
-    .setProtectedHeader({ alg: "EdDSA", kid: k.kid })
-    .setExpirationTime("1h")
-    .sign(k.privateKey);
+  new SignJWT({ sub: "alice", tenant_id: TENANT, role: "member" }).setProtectedHeader({ alg: "EdDSA", kid: k.kid }).setExpirationTime("1h").sign(k.privateKey);
 
 async function failure(promise: Promise<unknown>): Promise<ConnectError> {
   try {

@@ -6,13 +6,7 @@ import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { Caller, Role } from "../../src/auth/caller.js";
-import {
-  accessPolicy,
-  accessPolicyRows,
-  createPolicy,
-  formatPolicyTable,
-  procedureOf,
-} from "../../src/auth/policy.js";
+import { accessPolicy, accessPolicyRows, createPolicy, formatPolicyTable, procedureOf } from "../../src/auth/policy.js";
 
 const TENANT = "9d2f1b4c-7e3a-4c1d-8b6f-5a4e3d2c1b0a";
 const caller = (role: Role, permissions: readonly string[] = []): Caller => ({
@@ -73,9 +67,7 @@ describe("access policy", () => {
     }
     const err = denial(() => accessPolicy.authorize(who, method));
     expect(err.code).toBe(Code.PermissionDenied);
-    expect(err.rawMessage).toBe(
-      who.role === "member" ? "role member lacks permission devices" : `role ${who.role} may not call ${method.name}`,
-    );
+    expect(err.rawMessage).toBe(who.role === "member" ? "role member lacks permission devices" : `role ${who.role} may not call ${method.name}`);
   });
 
   test("a method not in the table is denied to everyone (fail closed)", () => {
@@ -128,11 +120,7 @@ describe("access policy", () => {
     expect(table).toContain("| DeviceAuthService.AuthenticateDevice | jwt | service, platform_service (every tenant) |");
     expect(table).toContain("| grpc.health.v1.Health.Check | none | anyone |");
     expect(table).toContain("| grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo | none | anyone |");
-    expect(table).toContain(
-      "| DeviceRegistryService.RegisterDevice | jwt | tenant_admin, platform_admin, member with devices |",
-    );
-    expect(table).toContain(
-      "| DeviceRegistryService.ListDeviceProfiles | jwt | tenant_admin, platform_admin, member, service |",
-    );
+    expect(table).toContain("| DeviceRegistryService.RegisterDevice | jwt | tenant_admin, platform_admin, member with devices |");
+    expect(table).toContain("| DeviceRegistryService.ListDeviceProfiles | jwt | tenant_admin, platform_admin, member, service |");
   });
 });

@@ -80,9 +80,7 @@ describe("token verifier: the matrix", () => {
 
   test("absent permissions become an empty list and the tenant is lower-cased", async () => {
     const verifier = createTokenVerifier({ keySet });
-    const caller = await verifier.verify(
-      await edToken({ sub: "svc", tenant_id: TENANT.toUpperCase(), role: "service" }),
-    );
+    const caller = await verifier.verify(await edToken({ sub: "svc", tenant_id: TENANT.toUpperCase(), role: "service" }));
     expect(caller).toEqual({ subject: "svc", tenantId: TENANT, role: "service", permissions: [] });
   });
 
@@ -187,23 +185,26 @@ describe("token verifier: the matrix", () => {
     await expectUnauthenticated(createTokenVerifier({ keySet }).verify(token), reason, token);
   });
 
-  test.each(["", "garbage", "a.b.c", "..", "e30.e30.", "x".repeat(9000), "Bearer abc", "💥.💥.💥"])(
-    "garbage %#: Unauthenticated",
-    async (token) => {
-      const err = await rejection(createTokenVerifier({ keySet }).verify(token));
-      expect(err.code).toBe(Code.Unauthenticated);
-      expect(err.rawMessage).toMatch(/^invalid token: /);
-    },
-  );
+  test.each(["", "garbage", "a.b.c", "..", "e30.e30.", "x".repeat(9000), "Bearer abc", "💥.💥.💥"])("garbage %#: Unauthenticated", async (token) => {
+    const err = await rejection(createTokenVerifier({ keySet }).verify(token));
+    expect(err.code).toBe(Code.Unauthenticated);
+    expect(err.rawMessage).toMatch(/^invalid token: /);
+  });
 
   test("any string at all fails as Unauthenticated, never as another code", async () => {
     const verifier = createTokenVerifier({ keySet });
     const segment = fc.string({ unit: fc.constantFrom(..."abcxyzABC019-_".split("")) });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.tuple(segment, segment, segment).map((p) => p.join("."))), async (s) => {
-        const err = await rejection(verifier.verify(s));
-        expect(err.code).toBe(Code.Unauthenticated);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.tuple(segment, segment, segment).map((p) => p.join(".")),
+        ),
+        async (s) => {
+          const err = await rejection(verifier.verify(s));
+          expect(err.code).toBe(Code.Unauthenticated);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -26,7 +26,7 @@ describe("createBatcher", () => {
   test("at most maxBatch keys a batch", async () => {
     const held = heldBatches();
     const call = createBatcher(held.run, { maxBatch: 2 });
-    void call(1), void call(2), void call(3);
+    (void call(1), void call(2), void call(3));
     await nextRound();
     expect(held.batches).toEqual([[1, 2], [3]]);
   });

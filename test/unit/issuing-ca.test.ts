@@ -14,7 +14,23 @@ const subject = { tenantId: "5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716", deviceId: "0
 /** A CA made by `openssl req -x509` in `dir`: its certificate and key files. */
 async function opensslCa(dir: string, key: string[], extensions = "basicConstraints=critical,CA:TRUE"): Promise<{ cert: string; key: string }> {
   const files = { cert: path.join(dir, "ca.pem"), key: path.join(dir, "ca.key") };
-  await run("openssl", ["req", "-x509", "-newkey", ...key, "-nodes", "-keyout", files.key, "-out", files.cert, "-subj", "/CN=Ops issuing CA", "-days", "30", "-addext", extensions]);
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    ...key,
+    "-nodes",
+    "-keyout",
+    files.key,
+    "-out",
+    files.cert,
+    "-subj",
+    "/CN=Ops issuing CA",
+    "-days",
+    "30",
+    "-addext",
+    extensions,
+  ]);
   return files;
 }
 

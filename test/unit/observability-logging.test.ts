@@ -20,13 +20,25 @@ describe("createLogger", () => {
   it("redacts fields named like secrets, at the top level and nested", () => {
     const { logger, lines } = capture();
     logger.info(
-      { api_key: "sk_live_1", claimKey: "ck_1", authorization: "Bearer t", device: { api_key: "sk_live_2", private_key: "pem" }, a: { b: { claim_key: "ck_2" } }, name: "kept" },
+      {
+        api_key: "sk_live_1",
+        claimKey: "ck_1",
+        authorization: "Bearer t",
+        device: { api_key: "sk_live_2", private_key: "pem" },
+        a: { b: { claim_key: "ck_2" } },
+        name: "kept",
+      },
       "secrets",
     );
     expect(lines).toHaveLength(1);
     const text = JSON.stringify(lines[0]);
     for (const secret of ["sk_live_1", "ck_1", "Bearer t", "sk_live_2", "pem", "ck_2"]) expect(text).not.toContain(secret);
-    expect(lines[0]).toMatchObject({ api_key: "[redacted]", device: { api_key: "[redacted]", private_key: "[redacted]" }, a: { b: { claim_key: "[redacted]" } }, name: "kept" });
+    expect(lines[0]).toMatchObject({
+      api_key: "[redacted]",
+      device: { api_key: "[redacted]", private_key: "[redacted]" },
+      a: { b: { claim_key: "[redacted]" } },
+      name: "kept",
+    });
   });
 
   it("adds the request id to every line logged during a request, and none outside", async () => {

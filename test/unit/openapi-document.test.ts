@@ -22,7 +22,9 @@ describe("the service's OpenAPI document", () => {
     try {
       writeFileSync(path.join(dir, "openapi.json"), JSON.stringify(doc));
       const redocly = path.join(ROOT, "node_modules/@redocly/cli/bin/cli.js");
-      const { stdout } = await promisify(execFile)(process.execPath, [redocly, "lint", "--extends", "recommended", "--format", "json", "openapi.json"], { cwd: dir });
+      const { stdout } = await promisify(execFile)(process.execPath, [redocly, "lint", "--extends", "recommended", "--format", "json", "openapi.json"], {
+        cwd: dir,
+      });
       const report = JSON.parse(stdout.slice(stdout.indexOf("{")));
       expect({ totals: report.totals, problems: report.problems }).toEqual({ totals: { errors: 0, warnings: 0, ignored: 0 }, problems: [] });
     } finally {
@@ -40,7 +42,8 @@ describe("the service's OpenAPI document", () => {
     const register = op("/api/v1/devices", "post");
     expect(register["summary"]).toBe("Registers one device by hand and returns it with its credential (returned only here)");
     expect(register["description"]).toContain("The RPC deviceregistry.v1.DeviceRegistryService/RegisterDevice.");
-    for (const o of operations) expect({ id: o["operationId"], summary: /^[A-Z][^.]+[^.]$/.test(o["summary"]) }).toEqual({ id: o["operationId"], summary: true });
+    for (const o of operations)
+      expect({ id: o["operationId"], summary: /^[A-Z][^.]+[^.]$/.test(o["summary"]) }).toEqual({ id: o["operationId"], summary: true });
     expect(doc["tags"].map((t: Json) => t["name"])).toEqual([
       "DeviceRegistryService",
       "DeviceProvisioningService",
@@ -56,22 +59,51 @@ describe("the service's OpenAPI document", () => {
   });
 
   it("marks output-only fields readOnly, so the Device schema also reads right as the PATCH body", () => {
-    const readOnly = (typeName: string) => Object.entries(schema(typeName)["properties"] as Json).filter(([, s]) => s["readOnly"] === true).map(([name]) => name);
-    expect(readOnly("Device")).toEqual(["device_id", "tenant_id", "api_key", "created_at", "updated_at", "hub_id", "hub_url", "hub_url_static_cert", "mqtt_hub_url", "certificate", "private_key"]);
+    const readOnly = (typeName: string) =>
+      Object.entries(schema(typeName)["properties"] as Json)
+        .filter(([, s]) => s["readOnly"] === true)
+        .map(([name]) => name);
+    expect(readOnly("Device")).toEqual([
+      "device_id",
+      "tenant_id",
+      "api_key",
+      "created_at",
+      "updated_at",
+      "hub_id",
+      "hub_url",
+      "hub_url_static_cert",
+      "mqtt_hub_url",
+      "certificate",
+      "private_key",
+    ]);
     expect(readOnly("DeviceProfile")).toEqual(["tenant_id", "created_at", "updated_at"]);
-    expect(op("/api/v1/devices/{device_id}", "patch")["requestBody"]["content"]["application/json"]["schema"]).toEqual({ $ref: "#/components/schemas/deviceregistry.v1.Device" });
+    expect(op("/api/v1/devices/{device_id}", "patch")["requestBody"]["content"]["application/json"]["schema"]).toEqual({
+      $ref: "#/components/schemas/deviceregistry.v1.Device",
+    });
   });
 
   it("gives every operation its {code, message} error responses, and the seed's examples", () => {
     for (const o of operations) {
-      for (const status of ["4XX", "5XX"]) expect(o["responses"][status]["content"]["application/json"]["schema"]).toEqual({ $ref: "#/components/schemas/Error" });
+      for (const status of ["4XX", "5XX"])
+        expect(o["responses"][status]["content"]["application/json"]["schema"]).toEqual({ $ref: "#/components/schemas/Error" });
     }
     expect(doc["components"]["schemas"]["Error"]).toMatchObject({ required: ["code", "message"] });
     const register = op("/api/v1/devices", "post");
-    expect(register["requestBody"]["content"]["application/json"]["example"]).toMatchObject({ name: "Lab Bench Thermometer", hardware_id: "HW-LAB-0001", anchor_mode: "ANCHOR_MODE_MERKLE_BATCH" });
-    expect(register["responses"]["200"]["content"]["application/json"]["example"]).toMatchObject({ status: "registered", api_key: "sk_live_Zr8K2mQx...redacted...", created_at: "2026-05-29T10:15:00Z" });
+    expect(register["requestBody"]["content"]["application/json"]["example"]).toMatchObject({
+      name: "Lab Bench Thermometer",
+      hardware_id: "HW-LAB-0001",
+      anchor_mode: "ANCHOR_MODE_MERKLE_BATCH",
+    });
+    expect(register["responses"]["200"]["content"]["application/json"]["example"]).toMatchObject({
+      status: "registered",
+      api_key: "sk_live_Zr8K2mQx...redacted...",
+      created_at: "2026-05-29T10:15:00Z",
+    });
     expect(register["responses"]["4XX"]["content"]["application/json"]["examples"]).toEqual({
-      ALREADY_EXISTS: { summary: "HTTP 409", value: { code: "ALREADY_EXISTS", message: 'device with hardware_id "HW-LAB-0001" already exists in this tenant' } },
+      ALREADY_EXISTS: {
+        summary: "HTTP 409",
+        value: { code: "ALREADY_EXISTS", message: 'device with hardware_id "HW-LAB-0001" already exists in this tenant' },
+      },
     });
     expect(op("/api/v1/devices:authenticate", "post")["responses"]["4XX"]["content"]["application/json"]["examples"]).toEqual({
       UNAUTHENTICATED: { summary: "HTTP 401", value: { code: "UNAUTHENTICATED", message: "Not authorized" } },

@@ -57,7 +57,11 @@ describe("settings an operator gets wrong", () => {
     const preflight = (origin: string, requestHeaders?: string) => ({
       method: "OPTIONS",
       url: "/api/v1/devices?page_size=1",
-      headers: { origin, "access-control-request-method": "GET", ...(requestHeaders === undefined ? {} : { "access-control-request-headers": requestHeaders }) },
+      headers: {
+        origin,
+        "access-control-request-method": "GET",
+        ...(requestHeaders === undefined ? {} : { "access-control-request-headers": requestHeaders }),
+      },
     });
 
     test("a listed origin may send the headers it asks for, such as traceparent, besides the service's own", () => {
@@ -86,7 +90,10 @@ describe("settings an operator gets wrong", () => {
       const res = recordingResponse();
       expect(cors(preflight("http://localhost:5173"), res)).toBe(true);
       expect(res.sent.status).toBe(403);
-      expect(JSON.parse(res.sent.body)).toEqual({ code: "PERMISSION_DENIED", message: 'CORS: origin "http://localhost:5173" is not allowed (not listed in CORS_ORIGINS)' });
+      expect(JSON.parse(res.sent.body)).toEqual({
+        code: "PERMISSION_DENIED",
+        message: 'CORS: origin "http://localhost:5173" is not allowed (not listed in CORS_ORIGINS)',
+      });
       expect(res.headers["access-control-allow-origin"]).toBeUndefined();
       expect(refused).toEqual([{ origin: "http://localhost:5173", path: "/api/v1/devices" }]);
       // A plain request of an unlisted origin goes on, without CORS headers: the browser blocks it.

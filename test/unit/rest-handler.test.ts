@@ -468,7 +468,7 @@ describe("REST errors over HTTP/1.1", () => {
     expect(await call("GET", path)).toMatchObject({ status: 400, body: { code: "INVALID_ARGUMENT", message } });
   });
 
-  it("rejects query parameters for the body field and for body \"*\"", async () => {
+  it('rejects query parameters for the body field and for body "*"', async () => {
     expect((await call("POST", "/v1/things?thing.owner=x", {})).body).toEqual({
       code: "INVALID_ARGUMENT",
       message: 'query parameter "thing.owner" is not allowed: field "thing" is carried by the body',
@@ -482,7 +482,10 @@ describe("REST errors over HTTP/1.1", () => {
   it.each([
     ["color=COLOR_PURPLE", 'query parameter "color": cannot decode enum resttest.v1.Color from JSON: "COLOR_PURPLE"'],
     ["colors=1&colors=NOPE", 'query parameter "colors": cannot decode enum resttest.v1.Color from JSON: "NOPE"'],
-    ["int32_value=abc", 'query parameter "int32_value": cannot decode field resttest.v1.SearchRequest.int32_value from JSON: expected number (int32), got "abc"'],
+    [
+      "int32_value=abc",
+      'query parameter "int32_value": cannot decode field resttest.v1.SearchRequest.int32_value from JSON: expected number (int32), got "abc"',
+    ],
     [
       "int32_value=2147483648",
       'query parameter "int32_value": cannot decode field resttest.v1.SearchRequest.int32_value from JSON: expected number (int32): 2147483648 out of range',

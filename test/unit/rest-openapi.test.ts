@@ -22,7 +22,8 @@ describe("createOpenApiDocument", () => {
     expect(doc["openapi"]).toBe("3.1.0");
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(10);
-    for (const ref of new Set(refs)) expect({ ref, resolves: doc["components"]["schemas"][ref.split("/").pop()!.slice(0, -1)] !== undefined }).toEqual({ ref, resolves: true });
+    for (const ref of new Set(refs))
+      expect({ ref, resolves: doc["components"]["schemas"][ref.split("/").pop()!.slice(0, -1)] !== undefined }).toEqual({ ref, resolves: true });
   });
 
   it("has one operation per binding; variables named by their field, custom methods left out", () => {
@@ -80,7 +81,8 @@ describe("createOpenApiDocument", () => {
     expect(op("/v1/things/{thing_id}", "get")["requestBody"]).toBeUndefined();
     expect(json(op("/v1/books", "get"), "200")).toEqual({ type: "array", items: { $ref: "#/components/schemas/resttest.v1.Book" } });
     expect(json(op("/v1/things/{thing_id}", "delete"), "200")).toEqual({ type: "object", additionalProperties: false });
-    for (const status of ["4XX", "5XX"]) expect(op("/v1/things", "post")["responses"][status]["content"]["application/json"]["schema"]).toEqual({ $ref: "#/components/schemas/Error" });
+    for (const status of ["4XX", "5XX"])
+      expect(op("/v1/things", "post")["responses"][status]["content"]["application/json"]["schema"]).toEqual({ $ref: "#/components/schemas/Error" });
 
     expect(schema("resttest.v1.Thing")["properties"]).toEqual({
       thing_id: { type: "string" },

@@ -1,12 +1,5 @@
 import fc from "fast-check";
-import {
-  bindVariables,
-  compareTemplates,
-  matchPathTemplate,
-  parsePathTemplate,
-  templateShape,
-  type PathTemplate,
-} from "../../src/rest/path-template.js";
+import { bindVariables, compareTemplates, matchPathTemplate, parsePathTemplate, templateShape, type PathTemplate } from "../../src/rest/path-template.js";
 
 /** Matches and binds, returning { field.path: value } or undefined. */
 function bind(template: PathTemplate, path: string): Record<string, string> | undefined {
@@ -27,23 +20,12 @@ describe("parsePathTemplate", () => {
     expect(nested.variables).toEqual([{ fieldPath: ["book", "shelf", "id"], start: 2, end: 3, multiSegment: false }]);
     const multi = parsePathTemplate("/v1/{name=shelves/*/books/*}:publish");
     expect(multi.verb).toBe("publish");
-    expect(multi.segments.map((s) => (s.kind === "literal" ? s.value : s.kind))).toEqual([
-      "v1",
-      "shelves",
-      "wildcard",
-      "books",
-      "wildcard",
-    ]);
+    expect(multi.segments.map((s) => (s.kind === "literal" ? s.value : s.kind))).toEqual(["v1", "shelves", "wildcard", "books", "wildcard"]);
     expect(multi.variables).toEqual([{ fieldPath: ["name"], start: 1, end: 5, multiSegment: true }]);
     const deep = parsePathTemplate("/v1/files/{path=**}");
     expect(deep.variables).toEqual([{ fieldPath: ["path"], start: 2, end: 3, multiSegment: true }]);
     expect(parsePathTemplate("/v1/things:claim")).toMatchObject({ verb: "claim", segments: [{ value: "v1" }, { value: "things" }] });
-    expect(parsePathTemplate("/v1/*/x/**").segments.map((s) => s.kind)).toEqual([
-      "literal",
-      "wildcard",
-      "literal",
-      "deep-wildcard",
-    ]);
+    expect(parsePathTemplate("/v1/*/x/**").segments.map((s) => s.kind)).toEqual(["literal", "wildcard", "literal", "deep-wildcard"]);
   });
 
   it.each([

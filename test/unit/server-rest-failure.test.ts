@@ -43,6 +43,12 @@ test("a REST request the handler fails on is logged and answered 500 INTERNAL", 
   expect(res.status).toBe(500);
   expect(await res.json()).toEqual({ code: "INTERNAL", message: "internal error" });
   expect(lines).toContainEqual(
-    expect.objectContaining({ level: 50, msg: "REST request failed", method: "GET", url: "/v1/things/t1", err: expect.objectContaining({ code: "ERR_INVALID_CHAR" }) }),
+    expect.objectContaining({
+      level: 50,
+      msg: "REST request failed",
+      method: "GET",
+      url: "/v1/things/t1",
+      err: expect.objectContaining({ code: "ERR_INVALID_CHAR" }),
+    }),
   );
 });

@@ -41,7 +41,7 @@ const routes = (router: ConnectRouter) => {
             }),
           );
         case "details":
-          throw new ConnectError("détails: 100% wrong, \"quoted\"", Code.FailedPrecondition, { "x-meta": "m", "retry-after": "7" }, [
+          throw new ConnectError('détails: 100% wrong, "quoted"', Code.FailedPrecondition, { "x-meta": "m", "retry-after": "7" }, [
             { desc: ThingSchema, value: { thingId: "detail" } },
           ]);
         case "bug":
@@ -288,7 +288,13 @@ test("connect-es's own gRPC and Connect clients over HTTP/2 get the same answers
         () => new ConnectError("succeeded", Code.Unknown),
         (e: unknown) => ConnectError.from(e),
       );
-      answers.push({ thingId: ok.thingId, code: failure.code, message: failure.rawMessage, meta: failure.metadata.get("x-meta"), details: failure.details.length });
+      answers.push({
+        thingId: ok.thingId,
+        code: failure.code,
+        message: failure.rawMessage,
+        meta: failure.metadata.get("x-meta"),
+        details: failure.details.length,
+      });
     }
   }
   expect(answers[0]).toEqual({ thingId: "t9", code: Code.FailedPrecondition, message: 'détails: 100% wrong, "quoted"', meta: "m", details: 1 });

@@ -19,7 +19,10 @@ cpSync(path.join(here, "src"), staged, { recursive: true });
 const code = (file) => !file.endsWith("_docs.ts");
 for (const dir of ["deviceregistry", "google/api"]) cpSync(path.join(gen, dir), path.join(staged, "gen", dir), { recursive: true, filter: code });
 
-for (const [format, type] of [["esm", "module"], ["cjs", "commonjs"]]) {
+for (const [format, type] of [
+  ["esm", "module"],
+  ["cjs", "commonjs"],
+]) {
   // The nearest package.json's "type" decides which module format tsc (module: nodenext) emits.
   writeFileSync(path.join(staged, "package.json"), JSON.stringify({ type }));
   const out = path.join(here, "dist", format);

@@ -23,7 +23,12 @@ export interface NodeTransportOptions {
 
 /** A transport of `baseUrl` (http://host:port or https://…) that runs `interceptors` on every call. */
 export function createNodeTransport(baseUrl: string, options: NodeTransportOptions = {}, interceptors: Interceptor[] = []): Transport {
-  const common = { baseUrl, interceptors, ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }), ...(options.tls === undefined ? {} : { nodeOptions: options.tls }) };
+  const common = {
+    baseUrl,
+    interceptors,
+    ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
+    ...(options.tls === undefined ? {} : { nodeOptions: options.tls }),
+  };
   switch (options.protocol ?? "connect") {
     case "grpc":
       return createGrpcTransport(common);

@@ -21,9 +21,7 @@ export interface WebTransportOptions {
 /** A fetch transport of `baseUrl` that runs `interceptors` on every call. */
 export function createWebTransport(baseUrl: string, options: WebTransportOptions = {}, interceptors: Interceptor[] = []): Transport {
   const common = { baseUrl, interceptors, ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }) };
-  return options.protocol === "grpc-web"
-    ? createGrpcWebTransport(common)
-    : createConnectTransport({ ...common, useHttpGet: options.useHttpGet ?? false });
+  return options.protocol === "grpc-web" ? createGrpcWebTransport(common) : createConnectTransport({ ...common, useHttpGet: options.useHttpGet ?? false });
 }
 
 /** The ready clients (admin, hub, device) over this runtime's transports. */

@@ -11,4 +11,4 @@ export * from "./gen/deviceregistry/v1/device_provisioning_service_pb.js";
 export * from "./gen/deviceregistry/v1/device_auth_service_pb.js";
 export * from "./gen/deviceregistry/v1/events_pb.js";
 export { bearerCredential, type Credential } from "./credentials.js";
-export { readyClients, type AdminClient, type DeviceClient, type DeviceOptions, type HubClient, type TokenOptions, type TransportFactory } from "./ready-clients.js";
+export { readyClients, type AdminClient, type DeviceClient, type DeviceOptions, type HubClient, type TokenOptions, type TransportFactory, } from "./ready-clients.js";

@@ -22,7 +22,12 @@ const ready_clients_js_1 = require("./ready-clients.js");
 __exportStar(require("./index.js"), exports);
 /** A transport of `baseUrl` (http://host:port or https://…) that runs `interceptors` on every call. */
 function createNodeTransport(baseUrl, options = {}, interceptors = []) {
-    const common = { baseUrl, interceptors, ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }), ...(options.tls === undefined ? {} : { nodeOptions: options.tls }) };
+    const common = {
+        baseUrl,
+        interceptors,
+        ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
+        ...(options.tls === undefined ? {} : { nodeOptions: options.tls }),
+    };
     switch (options.protocol ?? "connect") {
         case "grpc":
             return (0, connect_node_1.createGrpcTransport)(common);

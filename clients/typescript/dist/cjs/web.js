@@ -23,9 +23,7 @@ __exportStar(require("./index.js"), exports);
 /** A fetch transport of `baseUrl` that runs `interceptors` on every call. */
 function createWebTransport(baseUrl, options = {}, interceptors = []) {
     const common = { baseUrl, interceptors, ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }) };
-    return options.protocol === "grpc-web"
-        ? (0, connect_web_1.createGrpcWebTransport)(common)
-        : (0, connect_web_1.createConnectTransport)({ ...common, useHttpGet: options.useHttpGet ?? false });
+    return options.protocol === "grpc-web" ? (0, connect_web_1.createGrpcWebTransport)(common) : (0, connect_web_1.createConnectTransport)({ ...common, useHttpGet: options.useHttpGet ?? false });
 }
 /** The ready clients (admin, hub, device) over this runtime's transports. */
 _a = (0, ready_clients_js_1.readyClients)(createWebTransport), exports.createAdminClient = _a.createAdminClient, exports.createHubClient = _a.createHubClient, exports.createDeviceClient = _a.createDeviceClient;

@@ -11,4 +11,4 @@ export * from "./gen/deviceregistry/v1/device_provisioning_service_pb.js";
 export * from "./gen/deviceregistry/v1/device_auth_service_pb.js";
 export * from "./gen/deviceregistry/v1/events_pb.js";
 export { bearerCredential } from "./credentials.js";
-export { readyClients } from "./ready-clients.js";
+export { readyClients, } from "./ready-clients.js";

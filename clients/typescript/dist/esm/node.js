@@ -3,7 +3,12 @@ import { readyClients } from "./ready-clients.js";
 export * from "./index.js";
 /** A transport of `baseUrl` (http://host:port or https://…) that runs `interceptors` on every call. */
 export function createNodeTransport(baseUrl, options = {}, interceptors = []) {
-    const common = { baseUrl, interceptors, ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }), ...(options.tls === undefined ? {} : { nodeOptions: options.tls }) };
+    const common = {
+        baseUrl,
+        interceptors,
+        ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
+        ...(options.tls === undefined ? {} : { nodeOptions: options.tls }),
+    };
     switch (options.protocol ?? "connect") {
         case "grpc":
             return createGrpcTransport(common);
