@@ -17,7 +17,7 @@
 import type { DescMethod, DescService, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import type { ContextValues } from "@connectrpc/connect";
-import { callEnded, type UnaryDispatch } from "../server/unary-dispatch.js";
+import { callEnded, type UnaryDispatch } from "../dispatch/unary-dispatch.js";
 import { applyIfMatch, etagHeader } from "./conditional-request.js";
 import { forwardedRequestHeaders, returnedResponseHeaders } from "./forward-headers.js";
 import { isHttp1, onClientGone, requestTarget, sendJson } from "./http-exchange.js";

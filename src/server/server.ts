@@ -19,7 +19,7 @@ import { boundHttp2Times } from "./http2-timeouts.js";
 import { serveStreams } from "./http2-streams.js";
 import { createCleartextListener, createTlsListener } from "./protocol-sniffing.js";
 import { createUnaryFastPath } from "./unary-fast-path.js";
-import { createUnaryDispatch } from "./unary-dispatch.js";
+import { createUnaryDispatch } from "../dispatch/unary-dispatch.js";
 import { endUnreadBody } from "./unread-body.js";
 
 /** Everything the HTTP server is built from. */

@@ -10,7 +10,7 @@ import { runInRequest } from "../observability/request-context.js";
 import { peerSocketValues } from "./client-address.js";
 import { connectUnaryWire } from "./connect-unary-wire.js";
 import { grpcUnaryWire } from "./grpc-unary-wire.js";
-import { callEnded, type UnaryDispatch, type UnaryMethodSpec } from "./unary-dispatch.js";
+import { callEnded, type UnaryDispatch, type UnaryMethodSpec } from "../dispatch/unary-dispatch.js";
 import type { UnaryOutcome, UnaryWire } from "./unary-wire.js";
 
 type Serialization = MethodSerializationLookup<DescMessage, DescMessage>;

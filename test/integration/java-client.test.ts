@@ -1,11 +1,11 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { platformBlock } from "../support/readme-blocks.js";
+import { createOpenssl } from "../support/openssl.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 const run = promisify(execFile);
@@ -61,32 +61,13 @@ describe("the Java example client (grpc-java, stubs from proto/)", () => {
   describe("over TLS", () => {
     let service: TestService;
     let dir: string;
+    let certPath: string;
     beforeAll(async () => {
-      dir = mkdtempSync(path.join(os.tmpdir(), "java-tls-"));
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-days",
-          "1",
-          "-subj",
-          "/CN=localhost",
-          "-addext",
-          "subjectAltName=DNS:localhost,IP:127.0.0.1",
-          "-keyout",
-          path.join(dir, "key.pem"),
-          "-out",
-          path.join(dir, "cert.pem"),
-        ],
-        { stdio: "ignore" },
-      );
-      service = await startTestService({ tls: { cert: readFileSync(path.join(dir, "cert.pem")), key: readFileSync(path.join(dir, "key.pem")) } });
+      const openssl = createOpenssl("java-tls");
+      dir = openssl.dir;
+      const { cert, key } = await openssl.selfSignedServer();
+      certPath = path.join(dir, cert);
+      service = await startTestService({ tls: { cert: readFileSync(certPath), key: readFileSync(path.join(dir, key)) } });
     });
     afterAll(async () => {
       await service.stop();
@@ -95,7 +76,7 @@ describe("the Java example client (grpc-java, stubs from proto/)", () => {
 
     test("does the same through TLS with ALPN h2, trusting the service's certificate", async () => {
       const tenant = randomUUID();
-      expectEveryOutcome(await runExample(service, tenant, "HW-JAVA-TLS", path.join(dir, "cert.pem")), tenant, "HW-JAVA-TLS");
+      expectEveryOutcome(await runExample(service, tenant, "HW-JAVA-TLS", certPath), tenant, "HW-JAVA-TLS");
     }, 90_000);
   });
 });

@@ -2,16 +2,15 @@ import { createClient, Code, ConnectError } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import https from "node:https";
-import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { DeviceRegistryService, RegisterDeviceRequestSchema } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
+import { createOpenssl } from "../support/openssl.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 describe("one cleartext port", () => {
@@ -115,32 +114,10 @@ describe("TLS with ALPN", () => {
   const tenant = randomUUID();
 
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "tls-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        path.join(dir, "key.pem"),
-        "-out",
-        path.join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    cert = readFileSync(path.join(dir, "cert.pem"));
-    service = await startTestService({ tls: { cert, key: readFileSync(path.join(dir, "key.pem")) } });
+    const openssl = createOpenssl("tls");
+    const files = await openssl.selfSignedServer();
+    cert = readFileSync(path.join(openssl.dir, files.cert));
+    service = await startTestService({ tls: { cert, key: readFileSync(path.join(openssl.dir, files.key)) } });
     token = await service.token(tenant);
   });
   afterAll(() => service.stop());

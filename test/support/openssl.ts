@@ -18,6 +18,8 @@ export interface Openssl {
   read(name: string): string;
   /** A manufacturer CA as the README makes one: EC P-256, CA:TRUE, keyCertSign; its cert and key file names. */
   createCa(subject: string): Promise<{ cert: string; key: string }>;
+  /** A self-signed server certificate for localhost and 127.0.0.1 (EC P-256, valid a day); its cert and key file names. */
+  selfSignedServer(): Promise<{ cert: string; key: string }>;
   /** A key and a certificate signed by the CA for `subject`, with `extensions` (openssl extfile syntax). */
   issue(ca: { cert: string; key: string }, subject: string, extensions: string): Promise<{ cert: string; key: string }>;
 }
@@ -42,6 +44,30 @@ export function createOpenssl(prefix: string): Openssl {
       ),
     file,
     read: (name) => readFileSync(path.join(dir, name), "utf8"),
+    async selfSignedServer() {
+      const n = ++files;
+      const [cert, key] = [`server${n}.pem`, `server${n}.key`];
+      await openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+      );
+      return { cert, key };
+    },
     async createCa(subject) {
       const n = ++files;
       await openssl(

@@ -87,21 +87,20 @@ export async function startServiceProcess(env: Readonly<Record<string, string>>,
 
 /** Calls `onLine` for every line of `stream`, the last one too if it has no newline. */
 function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  // A loaded service writes thousands of lines a second: split each chunk once.
   let buffered = "";
   stream.on("data", (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      onLine(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-    }
+    const lines = (buffered + chunk.toString()).split("\n");
+    buffered = lines.pop()!;
+    for (const line of lines) onLine(line);
   });
   stream.on("end", () => buffered !== "" && onLine(buffered));
 }
 
+/** Keeps the last KEPT_LINES lines or more, trimming in steps rather than on every line. */
 function keep(logs: string[], line: string): void {
   logs.push(line);
-  if (logs.length > KEPT_LINES) logs.splice(0, logs.length - KEPT_LINES);
+  if (logs.length > 2 * KEPT_LINES) logs.splice(0, logs.length - KEPT_LINES);
 }
 
 /** The port of a READY line, or undefined for any other line. */

@@ -17,7 +17,7 @@ import type {
 import type { RestHttpRequest, RestHttpResponse } from "../../src/rest/http-exchange.js";
 import { createRestHandler } from "../../src/rest/index.js";
 import type { RestHandler } from "../../src/rest/rest-handler.js";
-import { createUnaryDispatch } from "../../src/server/unary-dispatch.js";
+import { createUnaryDispatch } from "../../src/dispatch/unary-dispatch.js";
 
 const TOKEN = "Bearer good-token";
 

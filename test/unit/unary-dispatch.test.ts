@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { GetThingRequestSchema, RestTestService } from "../../gen/resttest/v1/rest_test_pb.js";
 import { createRestHandler } from "../../src/rest/index.js";
-import { createUnaryDispatch } from "../../src/server/unary-dispatch.js";
+import { createUnaryDispatch } from "../../src/dispatch/unary-dispatch.js";
 
 /** Marks requests and responses, to prove the dispatch runs the interceptors around the implementation. */
 const marker: Interceptor = (next) => async (req) => {
