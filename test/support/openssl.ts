@@ -34,6 +34,31 @@ export function createOpenssl(prefix: string): Openssl {
     writeFileSync(path.join(dir, name), content);
     return name;
   };
+  // An EC P-256 key and a certificate it signs itself, with `extensions` (openssl -addext syntax).
+  const selfSigned = async (stem: string, subject: string, days: number, extensions: string[]) => {
+    const n = ++files;
+    const [cert, key] = [`${stem}${n}.pem`, `${stem}${n}.key`];
+    const added = extensions.flatMap((extension) => ["-addext", extension]);
+    await openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      String(days),
+      "-subj",
+      subject,
+      ...added,
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    );
+    return { cert, key };
+  };
   return {
     dir,
     run: openssl,
@@ -45,53 +70,10 @@ export function createOpenssl(prefix: string): Openssl {
     file,
     read: (name) => readFileSync(path.join(dir, name), "utf8"),
     async selfSignedServer() {
-      const n = ++files;
-      const [cert, key] = [`server${n}.pem`, `server${n}.key`];
-      await openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-      );
-      return { cert, key };
+      return selfSigned("server", "/CN=localhost", 1, ["subjectAltName=DNS:localhost,IP:127.0.0.1"]);
     },
     async createCa(subject) {
-      const n = ++files;
-      await openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        `ca${n}.key`,
-        "-out",
-        `ca${n}.pem`,
-        "-days",
-        "3650",
-        "-subj",
-        subject,
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-      );
-      return { cert: `ca${n}.pem`, key: `ca${n}.key` };
+      return selfSigned("ca", subject, 3650, ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"]);
     },
     async issue(ca, subject, extensions) {
       const n = ++files;
