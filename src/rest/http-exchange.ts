@@ -2,15 +2,8 @@
  * The HTTP side of a REST exchange, for node:http and the node:http2 compatibility API alike:
  * the request's method, path, query and headers, and writing JSON responses.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { JsonValue } from "@bufbuild/protobuf";
-
-/** An HTTP/1.1 or HTTP/2 (compatibility API) request. */
-export type RestHttpRequest = IncomingMessage | Http2ServerRequest;
-
-/** An HTTP/1.1 or HTTP/2 (compatibility API) response. */
-export type RestHttpResponse = ServerResponse | Http2ServerResponse;
+import type { NodeRequest, NodeResponse } from "../node-http.js";
 
 /** The members of both response types that the REST layer uses. */
 interface ResponseLike {
@@ -33,7 +26,7 @@ export interface RequestTarget {
 }
 
 /** Splits a request's method and target; the path keeps its percent-encoding. */
-export function requestTarget(req: RestHttpRequest): RequestTarget {
+export function requestTarget(req: NodeRequest): RequestTarget {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   return {
@@ -44,12 +37,12 @@ export function requestTarget(req: RestHttpRequest): RequestTarget {
 }
 
 /** Whether the request arrived over HTTP/1.x (where Connection headers are allowed). */
-export function isHttp1(req: RestHttpRequest): boolean {
+export function isHttp1(req: NodeRequest): boolean {
   return req.httpVersionMajor === 1;
 }
 
 /** Calls `listener` if the response is closed (client gone) before it was ended. */
-export function onClientGone(res: RestHttpResponse, listener: () => void): void {
+export function onClientGone(res: NodeResponse, listener: () => void): void {
   const r = res as ResponseLike;
   r.once("close", () => {
     if (!r.writableEnded) listener();
@@ -57,7 +50,7 @@ export function onClientGone(res: RestHttpResponse, listener: () => void): void 
 }
 
 /** Writes a complete JSON response (Content-Type application/json) with extra headers. */
-export function sendJson(res: RestHttpResponse, status: number, body: JsonValue, headers: Headers): void {
+export function sendJson(res: NodeResponse, status: number, body: JsonValue, headers: Headers): void {
   const r = res as ResponseLike;
   const text = JSON.stringify(body);
   if (r.headersSent) {

@@ -21,7 +21,7 @@ import { callEnded, type UnaryDispatch } from "../dispatch/unary-dispatch.js";
 import { applyIfMatch, etagHeader } from "./conditional-request.js";
 import { forwardedRequestHeaders, returnedResponseHeaders } from "./forward-headers.js";
 import { isHttp1, onClientGone, requestTarget, sendJson } from "./http-exchange.js";
-import type { RestHttpRequest, RestHttpResponse } from "./http-exchange.js";
+import type { NodeRequest, NodeResponse } from "../node-http.js";
 import { bindVariables } from "./path-template.js";
 import { parseJsonBody, readRequestBody } from "./request-body.js";
 import { buildRequestMessage } from "./request-message.js";
@@ -41,11 +41,11 @@ export interface RestHandlerOptions {
   /** Largest accepted request body in bytes, or the one of each RPC (default 4 MiB); larger bodies get 413. */
   readMaxBytes?: number | ((method: DescMethod) => number);
   /** Context values of the call, as the handlers see them. */
-  contextValues?: (req: RestHttpRequest) => ContextValues;
+  contextValues?: (req: NodeRequest) => ContextValues;
 }
 
 /** A REST handler: resolves to true when it responded, false when no route matched the path. */
-export type RestHandler = (req: RestHttpRequest, res: RestHttpResponse) => Promise<boolean>;
+export type RestHandler = (req: NodeRequest, res: NodeResponse) => Promise<boolean>;
 
 /** Creates a REST handler; compiles all routes now and throws on invalid google.api.http rules. */
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
@@ -78,8 +78,8 @@ async function callRoute(
   route: RestRoute,
   segments: readonly string[],
   rawQuery: string,
-  req: RestHttpRequest,
-  res: RestHttpResponse,
+  req: NodeRequest,
+  res: NodeResponse,
   options: RestHandlerOptions,
   readMaxBytes: number,
 ): Promise<void> {

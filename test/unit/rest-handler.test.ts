@@ -14,7 +14,7 @@ import type {
   SearchRequest,
   UpdateThingRequest,
 } from "../../gen/resttest/v1/rest_test_pb.js";
-import type { RestHttpRequest, RestHttpResponse } from "../../src/rest/http-exchange.js";
+import type { NodeRequest, NodeResponse } from "../../src/node-http.js";
 import { createRestHandler } from "../../src/rest/index.js";
 import type { RestHandler } from "../../src/rest/rest-handler.js";
 import { createUnaryDispatch } from "../../src/dispatch/unary-dispatch.js";
@@ -117,7 +117,7 @@ function underPrefix(prefix: string, handler: RestHandler): RestHandler {
 const handled: boolean[] = [];
 
 /** Serves the handlers in order; answers 404 itself when none handles the request. */
-async function serve(handlers: RestHandler[], req: RestHttpRequest, res: RestHttpResponse): Promise<void> {
+async function serve(handlers: RestHandler[], req: NodeRequest, res: NodeResponse): Promise<void> {
   for (const h of handlers) {
     const done = await h(req, res);
     handled.push(done);
