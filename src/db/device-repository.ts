@@ -85,20 +85,26 @@ SELECT device_id FROM device`;
  * PostgreSQL parses and plans it once, not on every call.
  */
 export class DeviceRepository {
-  // Registrations arriving together share one statement (see createBatcher).
-  private readonly insertBatched: (row: NewDevice) => Promise<boolean>;
+  // On the pool, registrations arriving together share one statement (see createBatcher); in a
+  // transaction, which has one connection and its own locks, each insert goes at once.
+  private readonly insertBatched: ((row: NewDevice) => Promise<boolean>) | undefined;
 
-  constructor(private readonly db: Executor) {
-    this.insertBatched = createBatcher(async (rows) => {
-      try {
-        return await this.insertAll(rows);
-      } catch (err) {
-        // One device's failure (a profile or gateway deleted meanwhile) must not fail the others:
-        // each goes again on its own and gets its own answer. A database that is down fails them all.
-        if (rows.length === 1 || err instanceof UnavailableError) throw deviceWriteError(err, rows[0]!.device);
-        return rows.map((row) => this.insertOne(row));
-      }
-    });
+  constructor(
+    private readonly db: Executor,
+    { batched = true }: { batched?: boolean } = {},
+  ) {
+    this.insertBatched = batched
+      ? createBatcher(async (rows) => {
+          try {
+            return await this.insertAll(rows);
+          } catch (err) {
+            // One device's failure (a profile or gateway deleted meanwhile) must not fail the others:
+            // each goes again on its own and gets its own answer. A database that is down fails them all.
+            if (rows.length === 1 || err instanceof UnavailableError) throw deviceWriteError(err, rows[0]!.device);
+            return rows.map((row) => this.insertOne(row));
+          }
+        })
+      : undefined;
   }
 
   /**
@@ -107,7 +113,8 @@ export class DeviceRepository {
    * nothing, when the tenant already has a device with that hardware_id.
    */
   insert(device: Device, credential: NewCredential | null, event: OutboxEvent): Promise<boolean> {
-    return this.insertBatched({ device, credential, event });
+    const row = { device, credential, event };
+    return this.insertBatched ? this.insertBatched(row) : this.insertOne(row);
   }
 
   private async insertOne(row: NewDevice): Promise<boolean> {

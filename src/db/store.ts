@@ -26,12 +26,12 @@ export interface Store extends Repositories {
 
 /** The store over `pool`. */
 export function createStore(pool: pg.Pool): Store {
-  return { ...repositoriesOn(pool), transaction: (work) => withTransaction(pool, (client) => work(repositoriesOn(client))) };
+  return { ...repositoriesOn(pool, true), transaction: (work) => withTransaction(pool, (client) => work(repositoriesOn(client, false))) };
 }
 
-function repositoriesOn(db: Executor): Repositories {
+function repositoriesOn(db: Executor, onPool: boolean): Repositories {
   return {
-    devices: new DeviceRepository(db),
+    devices: new DeviceRepository(db, { batched: onPool }),
     credentials: new CredentialRepository(db),
     claims: new ClaimRepository(db),
     profiles: new ProfileRepository(db),
