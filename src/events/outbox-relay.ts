@@ -144,8 +144,9 @@ export class OutboxRelay {
       throw new SinkFailure((err as Error).message, { cause: err });
     });
     this.sinkFailing = false;
-    this.options.metrics?.published.inc(rows.length);
     await outbox.markPublished(rows.map((r) => r.id));
+    // Counted once marked: a scrape never sees them both published and still in the backlog.
+    this.options.metrics?.published.inc(rows.length);
     return rows.length;
   }
 
