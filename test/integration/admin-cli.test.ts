@@ -1,7 +1,7 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { parse } from "csv-parse/sync";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { DeviceProvisioningService } from "../../gen/deviceregistry/v1/device_provisioning_service_pb.js";
 import { DeviceRegistryService } from "../../gen/deviceregistry/v1/device_registry_service_pb.js";
 import { progressFormat } from "../../src/cli/import-command.js";
+import { createOpenssl } from "../support/openssl.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 // The built CLI (`npm run build`), run as a user runs it: its own process, over the network.
@@ -369,59 +370,11 @@ describe("the admin CLI", () => {
   });
 
   test("--cacert trusts a private CA for an https:// service; without it the certificate is refused", async () => {
-    const pki = mkdtempSync(path.join(os.tmpdir(), "cli-cacert-"));
-    const file = (name: string) => path.join(pki, name);
-    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=Private Test CA",
-      "-keyout",
-      file("ca.key"),
-      "-out",
-      file("ca.pem"),
-    );
-    openssl(
-      "req",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-keyout",
-      file("tls.key"),
-      "-out",
-      file("tls.csr"),
-    );
-    writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      file("tls.csr"),
-      "-CA",
-      file("ca.pem"),
-      "-CAkey",
-      file("ca.key"),
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      file("san.ext"),
-      "-out",
-      file("tls.crt"),
-    );
-    const secure = await startTestService({ tls: { cert: readFileSync(file("tls.crt")), key: readFileSync(file("tls.key")) } });
+    const openssl = createOpenssl("cli-cacert");
+    const file = (name: string) => path.join(openssl.dir, name);
+    const ca = await openssl.createCa("/CN=Private Test CA");
+    const tls = await openssl.issue(ca, "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1");
+    const secure = await startTestService({ tls: { cert: readFileSync(file(tls.cert)), key: readFileSync(file(tls.key)) } });
     try {
       const token = await secure.token(randomUUID());
       const run = (...args: string[]) =>
@@ -438,7 +391,7 @@ describe("the admin CLI", () => {
           child.once("close", (code) => resolve({ code, stdout, stderr }));
         });
       for (const protocol of ["connect", "grpc", "grpc-web"]) {
-        expect([protocol, json(await run("list", "--protocol", protocol, "--cacert", file("ca.pem")))]).toEqual([protocol, { devices: [] }]);
+        expect([protocol, json(await run("list", "--protocol", protocol, "--cacert", file(ca.cert)))]).toEqual([protocol, { devices: [] }]);
       }
       const untrusted = await run("list");
       expect(untrusted).toMatchObject({ code: 1, stdout: "" });
@@ -446,7 +399,7 @@ describe("the admin CLI", () => {
       expect(await run("list", "--cacert", file("missing.pem"))).toMatchObject({ code: 2, stderr: expect.stringContaining("--cacert: cannot read") });
     } finally {
       await secure.stop();
-      rmSync(pki, { recursive: true, force: true });
+      rmSync(openssl.dir, { recursive: true, force: true });
     }
   }, 60_000);
 });
