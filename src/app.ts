@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { createJwtInterceptor } from "./auth/jwt-interceptor.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { Config } from "./config.js";
-import { ClaimRateLimiter } from "./db/claim-rate-limiter.js";
+import { ClaimLookup } from "./db/claim-lookup.js";
 import { CrlRepository } from "./db/crl-repository.js";
 import { ManufacturerCaRepository } from "./db/manufacturer-ca-repository.js";
 import { loadServiceKey } from "./db/service-keys.js";
@@ -73,7 +73,7 @@ export async function createApp({ pool, verifier, logger, issuingCa, relay, conf
     profiles: new ProfileService(store.profiles, pageTokens),
     imports: new ImportService(store, pageTokens, config.claimKeyTtlMs),
     authenticator: new DeviceAuthenticator(store.credentials),
-    claims: new ClaimService(devices, store, new ClaimRateLimiter(pool, config.claimRateLimits)),
+    claims: new ClaimService(devices, new ClaimLookup(pool, config.claimRateLimits), store),
     trustedProxies: config.trustedProxies,
     children: new ChildService(devices, store.devices),
     manufacturerCas: new ManufacturerCaService(manufacturerCaRepository, pageTokens),

@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type net from "node:net";
-import type { ClaimRateLimits } from "./db/claim-rate-limiter.js";
+import type { ClaimRateLimits } from "./db/claim-lookup.js";
 import { parseHubList, type Hub } from "./domain/hub-pool.js";
 import { checkIssuingCa, type IssuingCaPem } from "./pki/issuing-ca.js";
 import { trustedProxyList } from "./server/client-address.js";

@@ -1,4 +1,7 @@
-import type { JsonObject } from "../domain/device.js";
+import type { Device, JsonObject } from "../domain/device.js";
+import { createBatcher } from "./batcher.js";
+import type { NewCredential } from "./credential-repository.js";
+import type { OutboxEvent } from "./outbox-repository.js";
 import type { Executor } from "./transaction.js";
 
 /** An import entry to store, with the hash of its claim key. */
@@ -41,9 +44,25 @@ export interface StoredClaim extends Omit<NewClaim, "keyHash"> {
   readonly deviceId: string | null;
 }
 
+/** A re-claim to write: the claim, its device as read, the new credential and its device.credential_rotated event. */
+export interface Reclaim {
+  readonly claimId: string;
+  readonly device: Device;
+  readonly credential: NewCredential;
+  readonly event: OutboxEvent;
+}
+
 /** Claims of imported devices, by tenant and hardware_id. */
 export class ClaimRepository {
-  constructor(private readonly db: Executor) {}
+  // On the pool, re-claims arriving together share one call (see createBatcher).
+  private readonly reclaimBatched: ((row: Reclaim) => Promise<boolean>) | undefined;
+
+  constructor(
+    private readonly db: Executor,
+    { batched = true }: { batched?: boolean } = {},
+  ) {
+    this.reclaimBatched = batched ? createBatcher((rows) => this.reclaimAll(rows)) : undefined;
+  }
 
   /**
    * Stores claims and returns, for each entry not stored, why: its hardware_id already has a
@@ -131,39 +150,62 @@ export class ClaimRepository {
     }));
   }
 
-  /** Locks and returns the claim with this key hash, or undefined. */
-  async lockByKey(keyHash: Buffer): Promise<StoredClaim | undefined> {
-    const result = await this.db.query({
-      name: "lock-claim-by-key",
-      text: `SELECT * FROM device_claims WHERE key_hash = $1::bytea FOR UPDATE`,
-      values: [keyHash],
-    });
-    const r = result.rows[0];
-    return r
-      ? {
-          claimId: r.claim_id,
-          tenantId: r.tenant_id,
-          hardwareId: r.hardware_id,
-          name: r.name,
-          groups: r.groups,
-          tags: r.tags,
-          profileId: r.profile_id,
-          subModel: r.sub_model,
-          meta: r.meta,
-          config: r.config,
-          isGateway: r.is_gateway,
-          expiresAt: r.expires_at,
-          deviceId: r.device_id,
-        }
-      : undefined;
+  /**
+   * Re-claims a claim's device: a new credential, the live ones revoked, device.credential_rotated
+   * in the outbox, in one call of reclaim_devices (migration 0012) batched with concurrent
+   * re-claims (on the pool only). False, writing nothing, when the claim no longer names the
+   * device, has expired, or the device changed since `device` was read.
+   */
+  reclaim(row: Reclaim): Promise<boolean> {
+    if (!this.reclaimBatched) throw new Error("re-claims go through the pool, batched");
+    return this.reclaimBatched(row);
   }
 
-  /** Records the device a claim creates, before the device is inserted (the foreign key is checked at commit). */
-  async setDevice(claimId: string, deviceId: string): Promise<void> {
-    await this.db.query({
-      name: "set-claim-device",
-      text: `UPDATE device_claims SET device_id = $2::uuid WHERE claim_id = $1::uuid`,
-      values: [claimId, deviceId],
+  /** One re-claim per claim in a call: a claim's next re-claim goes in the next call, after this one. */
+  private async reclaimAll(batch: readonly Reclaim[]): Promise<(boolean | Promise<boolean>)[]> {
+    const firsts = new Map<string, Reclaim>();
+    for (const row of batch) if (!firsts.has(row.claimId)) firsts.set(row.claimId, row);
+    const rows = [...firsts.values()];
+    const result = await this.db.query({
+      name: "reclaim-devices",
+      text: `SELECT reclaim_devices($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::bytea[], $7::text[], $8::timestamptz[],
+                                    $9::timestamptz[], $10::uuid[], $11::text[], $12::uuid[], $13::json[]) AS n`,
+      values: [
+        rows.map((r) => r.claimId),
+        rows.map((r) => r.device.deviceId),
+        rows.map((r) => r.device.version),
+        rows.map((r) => r.credential.credentialId),
+        rows.map((r) => r.credential.kind),
+        rows.map((r) => r.credential.secretHash),
+        rows.map((r) => r.credential.certificate?.serial ?? null),
+        rows.map((r) => r.credential.certificate?.notAfter ?? null),
+        rows.map((r) => r.event.occurredAt),
+        rows.map((r) => r.event.eventId),
+        rows.map((r) => r.event.type),
+        rows.map((r) => r.event.tenantId),
+        rows.map((r) => r.event.payload),
+      ],
     });
+    const reclaimed = new Set(result.rows.map((r: { n: string }) => rows[Number(r.n) - 1]));
+    return batch.map((row) => (firsts.get(row.claimId) === row ? reclaimed.has(row) : this.reclaim(row)));
   }
+}
+
+/** A stored import entry from its device_claims row. */
+export function claimFromRow(r: Record<string, any>): StoredClaim {
+  return {
+    claimId: r["claim_id"],
+    tenantId: r["tenant_id"],
+    hardwareId: r["hardware_id"],
+    name: r["name"],
+    groups: r["groups"],
+    tags: r["tags"],
+    profileId: r["profile_id"],
+    subModel: r["sub_model"],
+    meta: r["meta"],
+    config: r["config"],
+    isGateway: r["is_gateway"],
+    expiresAt: r["expires_at"],
+    deviceId: r["device_id"],
+  };
 }

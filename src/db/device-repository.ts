@@ -1,5 +1,5 @@
 import type { Device, DeviceCursor, DeviceFilter, JsonObject } from "../domain/device.js";
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, UnavailableError } from "../domain/errors.js";
+import { AlreadyExistsError, FailedPreconditionError, hardwareIdTaken, InvalidArgumentError, UnavailableError } from "../domain/errors.js";
 import { createBatcher } from "./batcher.js";
 import type { NewCredential } from "./credential-repository.js";
 import type { OutboxEvent } from "./outbox-repository.js";
@@ -47,25 +47,24 @@ const INPUT_COLUMNS: readonly (readonly [name: string, type: string, value: (row
   ["not_after", "timestamptz", (r) => r.credential?.certificate?.notAfter ?? null],
 ];
 
-/**
- * One statement writes devices, their credentials and their outbox events (one array element per
- * device), so each device's rows commit or fail together, and concurrent registrations share one
- * round trip and one commit. A hardware_id already taken in the tenant, or earlier in the same
- * statement, inserts nothing for that device. (Exported for the benchmark's pgbench ceiling,
- * which runs this very statement.)
- */
-export const INSERT_DEVICES = `
-WITH input AS (
-  SELECT * FROM unnest(${INPUT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ")})
-    WITH ORDINALITY AS i (${INPUT_COLUMNS.map(([name]) => name).join(", ")}, n)
-), device AS (
+/** The CTE `input`: one row per element of the array parameters of `columns`, numbered n in their order. */
+function inputCte(columns: readonly (readonly [name: string, type: string, ...rest: unknown[]])[]): string {
+  return `input AS (
+  SELECT * FROM unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ")})
+    WITH ORDINALITY AS i (${columns.map(([name]) => name).join(", ")}, n)
+)`;
+}
+
+/** The CTEs `device`, `credential` and `event` that insert the rows of `from` (rows of `input`) in input order. */
+function deviceInserts(from: string): string {
+  return `device AS (
   INSERT INTO devices (device_id, tenant_id, name, hardware_id, status, groups, tags, anchor_mode, profile_id,
                        gateway_id, firmware, meta, config, sub_model, is_gateway, created_at, updated_at, version,
                        hub_id, hub_url, hub_url_static_cert, mqtt_hub_url)
   SELECT device_id, tenant_id, name, hardware_id, status, ARRAY(SELECT jsonb_array_elements_text(groups)), tags, anchor_mode,
          profile_id, gateway_id, firmware, meta, config, sub_model, is_gateway, created_at, created_at, 1,
          hub_id, hub_url, hub_url_static_cert, mqtt_hub_url
-  FROM input ORDER BY n
+  FROM ${from} ORDER BY n
   ON CONFLICT ON CONSTRAINT devices_tenant_hardware_id_key DO NOTHING
   RETURNING device_id
 ), credential AS (
@@ -75,7 +74,47 @@ WITH input AS (
 ), event AS (
   INSERT INTO outbox (event_id, event_type, tenant_id, subject, payload, occurred_at)
   SELECT i.event_id, i.event_type, i.tenant_id, i.subject, i.payload, i.occurred_at FROM input i JOIN device USING (device_id) ORDER BY i.n
-)
+)`;
+}
+
+/**
+ * One statement writes devices, their credentials and their outbox events (one array element per
+ * device), so each device's rows commit or fail together, and concurrent registrations share one
+ * round trip and one commit. A hardware_id already taken in the tenant, or earlier in the same
+ * statement, inserts nothing for that device. (Exported for the benchmark's pgbench ceiling,
+ * which runs this very statement.)
+ */
+export const INSERT_DEVICES = `
+WITH ${inputCte(INPUT_COLUMNS)}, ${deviceInserts("input")}
+SELECT device_id FROM device`;
+
+/** A device a claim creates: the device as registrations store it, and the claim it is linked to. */
+export interface ClaimedDevice extends NewDevice {
+  readonly claimId: string;
+}
+
+const CLAIMED_INPUT_COLUMNS: readonly (readonly [name: string, type: string, value: (row: ClaimedDevice) => unknown])[] = [
+  ...INPUT_COLUMNS,
+  ["claim_id", "uuid", (r) => r.claimId],
+];
+
+/**
+ * INSERT_DEVICES for first claims: a device is inserted only if its claim, locked, still has no
+ * device and has not expired; the claim is linked to it first, so the pending-claim trigger
+ * (migration 0011) sees the insert as the claim's own. Claims are locked in claim_id order, so
+ * concurrent batches never deadlock on them. A hardware_id held by another device leaves a claim
+ * linked to a device never inserted, which the deferred foreign key refuses at commit.
+ */
+const INSERT_CLAIMED_DEVICES = `
+WITH ${inputCte(CLAIMED_INPUT_COLUMNS)}, claimed AS (
+  UPDATE device_claims c SET device_id = i.device_id
+  FROM (SELECT claim_id FROM device_claims
+        WHERE claim_id IN (SELECT claim_id FROM input) AND device_id IS NULL AND expires_at > statement_timestamp()
+        ORDER BY claim_id FOR UPDATE) locked
+  JOIN input i USING (claim_id)
+  WHERE c.claim_id = locked.claim_id AND c.device_id IS NULL AND c.expires_at > statement_timestamp()
+  RETURNING i.device_id
+), ${deviceInserts("input WHERE device_id IN (SELECT device_id FROM claimed)")}
 SELECT device_id FROM device`;
 
 /**
@@ -88,23 +127,14 @@ export class DeviceRepository {
   // On the pool, registrations arriving together share one statement (see createBatcher); in a
   // transaction, which has one connection and its own locks, each insert goes at once.
   private readonly insertBatched: ((row: NewDevice) => Promise<boolean>) | undefined;
+  private readonly insertClaimedBatched: ((row: ClaimedDevice) => Promise<boolean>) | undefined;
 
   constructor(
     private readonly db: Executor,
     { batched = true }: { batched?: boolean } = {},
   ) {
-    this.insertBatched = batched
-      ? createBatcher(async (rows) => {
-          try {
-            return await this.insertAll(rows);
-          } catch (err) {
-            // One device's failure (a profile or gateway deleted meanwhile) must not fail the others:
-            // each goes again on its own and gets its own answer. A database that is down fails them all.
-            if (rows.length === 1 || err instanceof UnavailableError) throw deviceWriteError(err, rows[0]!.device);
-            return rows.map((row) => this.insertOne(row));
-          }
-        })
-      : undefined;
+    this.insertBatched = batched ? createBatcher(oneByOneOnError((rows) => this.insertAll(rows))) : undefined;
+    this.insertClaimedBatched = batched ? createBatcher(oneByOneOnError((rows) => this.insertAllClaimed(rows))) : undefined;
   }
 
   /**
@@ -124,6 +154,24 @@ export class DeviceRepository {
     } catch (err) {
       throw deviceWriteError(err, row.device);
     }
+  }
+
+  /**
+   * Inserts the device a first claim creates, with its credential and device.registered, and links
+   * the claim to it, in one statement batched with concurrent claims (on the pool only). False,
+   * writing nothing, when the claim got a device, expired or went away since it was read;
+   * ALREADY_EXISTS when another device holds the hardware_id.
+   */
+  insertClaimed(row: ClaimedDevice): Promise<boolean> {
+    if (!this.insertClaimedBatched) throw new Error("claimed devices are inserted on the pool, batched");
+    return this.insertClaimedBatched(row);
+  }
+
+  private async insertAllClaimed(rows: readonly ClaimedDevice[]): Promise<boolean[]> {
+    const values = CLAIMED_INPUT_COLUMNS.map(([, , value]) => rows.map(value));
+    const result = await this.db.query({ name: "insert-claimed-devices", text: INSERT_CLAIMED_DEVICES, values });
+    const inserted = new Set(result.rows.map((r: { device_id: string }) => r.device_id));
+    return rows.map((r) => inserted.has(r.device.deviceId));
   }
 
   /** Stores `rows` with one INSERT_DEVICES; for each, whether it was inserted (false: its hardware_id is taken). */
@@ -162,7 +210,7 @@ export class DeviceRepository {
         limit,
       ],
     });
-    return result.rows.map(deviceFromRow);
+    return result.rows.map((row) => deviceFromRow(row));
   }
 
   /** The tenant's device with this hardware_id, or undefined. */
@@ -264,8 +312,31 @@ export class DeviceRepository {
      DELETE FROM devices d USING tree t WHERE d.device_id = t.device_id RETURNING d.*, t.depth`,
       values: [tenantId, deviceId],
     });
-    return result.rows.sort((a, b) => a.depth - b.depth).map(deviceFromRow);
+    return result.rows.sort((a, b) => a.depth - b.depth).map((row) => deviceFromRow(row));
   }
+}
+
+/**
+ * A batch whose statement failed: one device's failure (a profile or gateway deleted meanwhile, a
+ * deadlock) must not fail the others, so each goes again on its own and gets its own answer. A
+ * database that is down fails them all.
+ */
+function oneByOneOnError<R extends NewDevice, V>(insertAll: (rows: readonly R[]) => Promise<V[]>): (rows: readonly R[]) => Promise<(V | Promise<V>)[]> {
+  return async (rows) => {
+    try {
+      return await insertAll(rows);
+    } catch (err) {
+      if (rows.length === 1 || err instanceof UnavailableError) throw deviceWriteError(err, rows[0]!.device);
+      return rows.map(async (row) => {
+        try {
+          const [answer] = await insertAll([row]);
+          return answer!;
+        } catch (err) {
+          throw deviceWriteError(err, row.device);
+        }
+      });
+    }
+  };
 }
 
 /**
@@ -280,6 +351,8 @@ function deviceWriteError(err: unknown, device: Device): unknown {
     );
   }
   if (pgError?.code !== PgError.foreignKeyViolation) return err;
+  // A claim linked to a device whose insert found its hardware_id taken by a concurrent one.
+  if (pgError.constraint === "device_claims_device_fkey") return hardwareIdTaken(device.hardwareId);
   if (pgError.constraint === "devices_profile_fkey") {
     return new InvalidArgumentError("profile_id", `profile "${device.profileId}" does not exist in this tenant`);
   }
@@ -289,32 +362,59 @@ function deviceWriteError(err: unknown, device: Device): unknown {
   return err;
 }
 
-/** Maps a devices row to the domain type. */
-function deviceFromRow(row: Record<string, unknown>): Device {
+/** The columns of a devices row that deviceFromRow reads. */
+export const DEVICE_ROW_COLUMNS = [
+  "device_id",
+  "tenant_id",
+  "name",
+  "hardware_id",
+  "status",
+  "groups",
+  "tags",
+  "anchor_mode",
+  "profile_id",
+  "gateway_id",
+  "firmware",
+  "meta",
+  "config",
+  "sub_model",
+  "is_gateway",
+  "created_at",
+  "updated_at",
+  "version",
+  "hub_id",
+  "hub_url",
+  "hub_url_static_cert",
+  "mqtt_hub_url",
+] as const;
+
+/** Maps a devices row, its columns named with `prefix`, to the domain type. */
+export function deviceFromRow(row: Record<string, unknown>, prefix = ""): Device {
+  const col = (name: (typeof DEVICE_ROW_COLUMNS)[number]) => row[prefix + name];
   return {
-    deviceId: row["device_id"] as string,
-    tenantId: row["tenant_id"] as string,
-    name: row["name"] as string,
-    hardwareId: row["hardware_id"] as string,
-    status: row["status"] as Device["status"],
-    groups: row["groups"] as string[],
-    tags: row["tags"] as Record<string, string>,
-    anchorMode: row["anchor_mode"] as Device["anchorMode"],
-    profileId: row["profile_id"] as string | null,
-    gatewayId: row["gateway_id"] as string | null,
-    firmware: row["firmware"] as string,
-    meta: row["meta"] as Record<string, string>,
-    config: row["config"] as JsonObject | null,
-    subModel: row["sub_model"] as string,
-    isGateway: row["is_gateway"] as boolean,
-    createdAt: row["created_at"] as Date,
-    updatedAt: row["updated_at"] as Date,
-    version: Number(row["version"]),
+    deviceId: col("device_id") as string,
+    tenantId: col("tenant_id") as string,
+    name: col("name") as string,
+    hardwareId: col("hardware_id") as string,
+    status: col("status") as Device["status"],
+    groups: col("groups") as string[],
+    tags: col("tags") as Record<string, string>,
+    anchorMode: col("anchor_mode") as Device["anchorMode"],
+    profileId: col("profile_id") as string | null,
+    gatewayId: col("gateway_id") as string | null,
+    firmware: col("firmware") as string,
+    meta: col("meta") as Record<string, string>,
+    config: col("config") as JsonObject | null,
+    subModel: col("sub_model") as string,
+    isGateway: col("is_gateway") as boolean,
+    createdAt: col("created_at") as Date,
+    updatedAt: col("updated_at") as Date,
+    version: Number(col("version")),
     hub: {
-      id: row["hub_id"] as string,
-      hubUrl: row["hub_url"] as string,
-      hubUrlStaticCert: row["hub_url_static_cert"] as string,
-      mqttHubUrl: row["mqtt_hub_url"] as string,
+      id: col("hub_id") as string,
+      hubUrl: col("hub_url") as string,
+      hubUrlStaticCert: col("hub_url_static_cert") as string,
+      mqttHubUrl: col("mqtt_hub_url") as string,
     },
   };
 }

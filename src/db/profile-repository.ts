@@ -48,7 +48,7 @@ export class ProfileRepository {
        ORDER BY profile_id LIMIT $3::int`,
       [tenantId, after, limit],
     );
-    return result.rows.map(profileFromRow);
+    return result.rows.map((row) => profileFromRow(row));
   }
 
   /**
@@ -86,20 +86,39 @@ function editableValues(p: DeviceProfile): unknown[] {
   return [p.displayName, p.groups, JSON.stringify(p.tags), p.anchorMode, p.firmware, JSON.stringify(p.meta), jsonOrNull(p.config), p.credentialType];
 }
 
-function profileFromRow(row: Record<string, unknown>): DeviceProfile {
+/** The columns of a device_profiles row that profileFromRow reads. */
+export const PROFILE_ROW_COLUMNS = [
+  "profile_id",
+  "tenant_id",
+  "display_name",
+  "groups",
+  "tags",
+  "anchor_mode",
+  "firmware",
+  "meta",
+  "config",
+  "credential_type",
+  "created_at",
+  "updated_at",
+  "version",
+] as const;
+
+/** Maps a device_profiles row, its columns named with `prefix`, to the domain type. */
+export function profileFromRow(row: Record<string, unknown>, prefix = ""): DeviceProfile {
+  const col = (name: (typeof PROFILE_ROW_COLUMNS)[number]) => row[prefix + name];
   return {
-    profileId: row["profile_id"] as string,
-    tenantId: row["tenant_id"] as string,
-    displayName: row["display_name"] as string,
-    groups: row["groups"] as string[],
-    tags: row["tags"] as Record<string, string>,
-    anchorMode: row["anchor_mode"] as DeviceProfile["anchorMode"],
-    firmware: row["firmware"] as string,
-    meta: row["meta"] as Record<string, string>,
-    config: row["config"] as JsonObject | null,
-    credentialType: row["credential_type"] as DeviceProfile["credentialType"],
-    createdAt: row["created_at"] as Date,
-    updatedAt: row["updated_at"] as Date,
-    version: Number(row["version"]),
+    profileId: col("profile_id") as string,
+    tenantId: col("tenant_id") as string,
+    displayName: col("display_name") as string,
+    groups: col("groups") as string[],
+    tags: col("tags") as Record<string, string>,
+    anchorMode: col("anchor_mode") as DeviceProfile["anchorMode"],
+    firmware: col("firmware") as string,
+    meta: col("meta") as Record<string, string>,
+    config: col("config") as JsonObject | null,
+    credentialType: col("credential_type") as DeviceProfile["credentialType"],
+    createdAt: col("created_at") as Date,
+    updatedAt: col("updated_at") as Date,
+    version: Number(col("version")),
   };
 }

@@ -33,7 +33,7 @@ function repositoriesOn(db: Executor, onPool: boolean): Repositories {
   return {
     devices: new DeviceRepository(db, { batched: onPool }),
     credentials: new CredentialRepository(db),
-    claims: new ClaimRepository(db),
+    claims: new ClaimRepository(db, { batched: onPool }),
     profiles: new ProfileRepository(db),
     outbox: new OutboxRepository(db),
   };

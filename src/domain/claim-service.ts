@@ -1,13 +1,13 @@
 import { AnchorMode } from "../../gen/deviceregistry/v1/device_pb.js";
 import { RegistrationMethod } from "../../gen/deviceregistry/v1/events_pb.js";
+import type { ClaimLookup, FoundClaim } from "../db/claim-lookup.js";
 import type { StoredClaim } from "../db/claim-repository.js";
-import type { ClaimRateLimiter } from "../db/claim-rate-limiter.js";
-import type { Store } from "../db/store.js";
+import type { Repositories } from "../db/store.js";
 import { credentialRotated, deviceRegistered } from "../events/device-events.js";
 import type { CredentialSecrets } from "./credential-issuer.js";
 import type { DeviceService } from "./device-service.js";
-import type { Device } from "./device.js";
-import { hardwareIdTaken, notAuthorized, PermissionDeniedError } from "./errors.js";
+import type { Device, DeviceProfile } from "./device.js";
+import { AbortedError, notAuthorized, PermissionDeniedError, RateLimitedError } from "./errors.js";
 import { hashSecret } from "./secret.js";
 import { reportedFields, type ReportedFields } from "./validate-device.js";
 import * as v from "./validate.js";
@@ -20,12 +20,15 @@ export interface ClaimRequest extends ReportedFields {
   readonly csr: string;
 }
 
+/** How often a claim that lost a race to a concurrent change reads its key again before giving up. */
+const MAX_ATTEMPTS = 5;
+
 /** Devices bringing themselves online with the claim key of their import entry. */
 export class ClaimService {
   constructor(
     private readonly devices: DeviceService,
-    private readonly store: Store,
-    private readonly limiter: ClaimRateLimiter,
+    private readonly lookup: ClaimLookup,
+    private readonly store: Pick<Repositories, "devices" | "claims">,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -38,41 +41,53 @@ export class ClaimService {
    * device's profile says. Returns the device and its credential (only here). Every attempt
    * counts against the limits of `clientAddress` and of the key, before the key is looked at, so
    * guessing keys costs attempts whatever the answer.
+   *
+   * Two statements, each batched with concurrent claims: one counts the attempt and reads the
+   * key's claim, device and profile; one writes the device or the re-claim if nothing changed in
+   * between. A claim that lost a race (the same key claimed at once elsewhere) reads again.
    */
   async claim(request: ClaimRequest, clientAddress: string): Promise<{ device: Device; credential: CredentialSecrets }> {
-    await this.limiter.consume(clientAddress, request.claimKey);
-    const hardwareId = v.hardwareId("hardware_id", request.hardwareId);
-    const reported = reportedFields(request);
     // Every key costs one hash and one index lookup: a wrong key and an expired one look alike.
     const keyHash = hashSecret(request.claimKey);
-    return this.store.transaction(async (tx) => {
-      const claim = await tx.claims.lockByKey(keyHash);
+    const counted = await this.lookup.countAndFind(clientAddress, keyHash);
+    if (counted.retryAfterSeconds !== undefined) throw new RateLimitedError(counted.retryAfterSeconds);
+    const hardwareId = v.hardwareId("hardware_id", request.hardwareId);
+    const reported = reportedFields(request);
+    let found: FoundClaim = counted;
+    for (let attempt = 1; ; attempt++) {
+      const { claim, own, profile } = found;
       const now = this.now();
       if (!claim || claim.expiresAt <= now) throw notAuthorized();
       if (claim.hardwareId !== hardwareId) throw new PermissionDeniedError("the claim key was issued for another hardware_id");
-      // The foreign key of device_id keeps it naming the claim's own device, or NULL once that is deleted.
-      const own = claim.deviceId === null ? undefined : await tx.devices.lock(claim.tenantId, claim.deviceId);
-      if (own) {
-        const credential = await this.devices.issueCredential(own, request.csr, now);
-        await tx.credentials.replace(own.deviceId, credential.stored, now);
-        await tx.outbox.insert([credentialRotated(own, own.deviceId, now, credential.type)]);
-        return { device: own, credential: credential.secrets };
-      }
-      const device = await this.devices.newDevice(claim.tenantId, specOf(claim, reported));
-      const credential = await this.devices.issueCredential(device, request.csr, now);
-      const event = deviceRegistered(device, device.deviceId, RegistrationMethod.CLAIM);
-      // Recorded first: the database then knows this insert is the claim's own (migration 0011).
-      await tx.claims.setDevice(claim.claimId, device.deviceId);
-      if (!(await tx.devices.insert(device, credential.stored, event))) {
-        throw hardwareIdTaken(hardwareId);
-      }
-      return { device, credential: credential.secrets };
-    });
+      const claimed = own ? await this.reclaim(claim, own, profile, request.csr, now) : await this.create(claim, profile, reported, request.csr);
+      if (claimed) return claimed;
+      if (attempt === MAX_ATTEMPTS) throw new AbortedError("the claim key is being used elsewhere at the same time; try again");
+      found = await this.lookup.find(keyHash);
+    }
+  }
+
+  /** The first claim: the device, its credential and device.registered; undefined when the claim changed meanwhile. */
+  private async create(claim: StoredClaim, profile: DeviceProfile | undefined, reported: ReportedFields, csr: string): Promise<Claimed | undefined> {
+    const device = this.devices.newDeviceOfProfile(claim.tenantId, specOf(claim, reported), profile);
+    const credential = await this.devices.issueCredentialOfProfile(device, profile, csr, device.createdAt);
+    const event = deviceRegistered(device, device.deviceId, RegistrationMethod.CLAIM);
+    const inserted = await this.store.devices.insertClaimed({ claimId: claim.claimId, device, credential: credential.stored, event });
+    return inserted ? { device, credential: credential.secrets } : undefined;
+  }
+
+  /** A re-claim of the claim's own device; undefined when the claim or the device changed meanwhile. */
+  private async reclaim(claim: StoredClaim, own: Device, profile: DeviceProfile | undefined, csr: string, now: Date): Promise<Claimed | undefined> {
+    const credential = await this.devices.issueCredentialOfProfile(own, profile, csr, now);
+    const event = credentialRotated(own, own.deviceId, now, credential.type);
+    const reclaimed = await this.store.claims.reclaim({ claimId: claim.claimId, device: own, credential: credential.stored, event });
+    return reclaimed ? { device: own, credential: credential.secrets } : undefined;
   }
 }
 
+type Claimed = { device: Device; credential: CredentialSecrets };
+
 /** The device an import entry describes, with what the device reported at boot winning. */
-function specOf(claim: StoredClaim, reported: ReturnType<typeof reportedFields>) {
+function specOf(claim: StoredClaim, reported: ReportedFields) {
   return {
     name: claim.name,
     hardwareId: claim.hardwareId,

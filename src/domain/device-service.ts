@@ -4,7 +4,16 @@ import type { Repositories, Store } from "../db/store.js";
 import { credentialRotated, deviceDeleted, deviceRegistered, deviceUpdated } from "../events/device-events.js";
 import { applyProfile } from "./apply-profile.js";
 import { assignHub, type Hub } from "./hub-pool.js";
-import { isCurrentEtag, type Actor, type Device, type DeviceChanges, type DeviceCursor, type DeviceFilterInput, type DeviceSpec } from "./device.js";
+import {
+  isCurrentEtag,
+  type Actor,
+  type Device,
+  type DeviceChanges,
+  type DeviceCursor,
+  type DeviceFilterInput,
+  type DeviceProfile,
+  type DeviceSpec,
+} from "./device.js";
 import { EtagMismatchError, FailedPreconditionError, hardwareIdTaken, InvalidArgumentError, NotFoundError } from "./errors.js";
 import { pageSize, type PageTokens } from "./page-token.js";
 import { credentialTypeOf, type CredentialIssuer, type CredentialSecrets, type IssuedCredential } from "./credential-issuer.js";
@@ -50,9 +59,13 @@ export class DeviceService {
    * `csr` ("" for none) is verified first, so a bad one is INVALID_ARGUMENT before anything is written.
    */
   async issueCredential(device: Device, csr: string, now: Date): Promise<IssuedCredential> {
-    const csrKey = await this.credentials.csrKey(csr);
     const profile = device.profileId === null ? undefined : await this.store.profiles.get(device.tenantId, device.profileId);
-    return this.credentials.issue(credentialTypeOf(profile), device, csrKey, now);
+    return this.issueCredentialOfProfile(device, profile, csr, now);
+  }
+
+  /** issueCredential for a device whose profile (undefined for none) the caller has read. */
+  async issueCredentialOfProfile(device: Device, profile: DeviceProfile | undefined, csr: string, now: Date): Promise<IssuedCredential> {
+    return this.credentials.issue(credentialTypeOf(profile), device, await this.credentials.csrKey(csr), now);
   }
 
   /**
@@ -64,6 +77,11 @@ export class DeviceService {
     if (spec.profileId !== null && !profile) {
       throw new InvalidArgumentError("profile_id", `profile "${spec.profileId}" does not exist in this tenant`);
     }
+    return this.newDeviceOfProfile(tenantId, spec, profile);
+  }
+
+  /** newDevice for a spec whose profile (undefined for none) the caller has read. */
+  newDeviceOfProfile(tenantId: string, spec: DeviceSpec, profile: DeviceProfile | undefined): Device {
     const merged = applyProfile(spec, profile);
     if (profile) {
       v.stringMap("tags (with the profile's defaults)", merged.tags);

@@ -8,7 +8,7 @@ import { createKeySet } from "../../src/auth/key-set.js";
 import { createTokenVerifier } from "../../src/auth/token-verifier.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { defaultHttpTimeouts, defaultMaxBatchBodyBytes, type HttpTimeouts } from "../../src/config.js";
-import type { ClaimRateLimits } from "../../src/db/claim-rate-limiter.js";
+import type { ClaimRateLimits } from "../../src/db/claim-lookup.js";
 import type { Hub } from "../../src/domain/hub-pool.js";
 import { loadOrCreateDevCa } from "../../src/pki/dev-ca.js";
 import { IssuingCa } from "../../src/pki/issuing-ca.js";
