@@ -223,6 +223,12 @@ async function startService(bench: Bench, label: string, databaseUrl: string, to
   return service;
 }
 
+/** Whether any row waits: unlike a count of a large backlog, cheap enough to ask every 50 ms while measuring. */
+async function anyUnpublished(pool: pg.Pool): Promise<boolean> {
+  const result = await pool.query("SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL) AS any");
+  return result.rows[0].any === true;
+}
+
 async function unpublishedCount(pool: pg.Pool): Promise<number> {
   const result = await pool.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL");
   return Number(result.rows[0].n);
@@ -514,7 +520,7 @@ async function phaseB(bench: Bench): Promise<PhaseB> {
   const drainLimitMs = Math.max(60_000, backlogKeys.length * 5);
   let drainedAt: number | undefined;
   while (performance.now() - ready < drainLimitMs && !aborted()) {
-    if ((await unpublishedCount(db.pool)) === 0) {
+    if (!(await anyUnpublished(db.pool))) {
       drainedAt = performance.now();
       break;
     }
