@@ -272,6 +272,9 @@ interface PhaseA {
   readonly httpFromSlot: Samples;
   /** Reply complete -> record received by the consumer. */
   readonly endToEnd: Samples;
+  /** Its two parts: reply -> the relay's send (the record's Kafka timestamp), and send -> received. */
+  readonly toSend: Samples;
+  readonly sendToConsumer: Samples;
   readonly missing: number;
   readonly duplicates: number;
   readonly unpublishedAfter: number;
@@ -351,9 +354,17 @@ async function phaseA(bench: Bench, offered: number): Promise<PhaseA> {
     httpFromSlot.add(reg.repliedAt - slot);
   }
   const endToEnd = new Samples();
+  const toSend = new Samples();
+  const sendToConsumer = new Samples();
   for (const { reg } of ok) {
     const seen = consumer.firstSeen.get(reg.deviceId!);
+    const sent = consumer.sentAt.get(reg.deviceId!);
     if (seen !== undefined) endToEnd.add(seen - reg.repliedAt);
+    // Kafka timestamps are epoch ms from the service's clock: the same machine, ms resolution.
+    if (seen !== undefined && sent !== undefined) {
+      toSend.add(sent - (performance.timeOrigin + reg.repliedAt));
+      sendToConsumer.add(performance.timeOrigin + seen - sent);
+    }
   }
   let lastReply = t0;
   let firstError: number | undefined;
@@ -395,6 +406,8 @@ async function phaseA(bench: Bench, offered: number): Promise<PhaseA> {
     http,
     httpFromSlot,
     endToEnd,
+    toSend,
+    sendToConsumer,
     missing,
     duplicates,
     unpublishedAfter,
@@ -684,6 +697,8 @@ function report(bench: Bench, as: readonly PhaseA[], b: PhaseB | undefined, tota
       formatDistribution(a.endToEnd),
       a.rate === 1000 ? `target p99 <= 100 ms with 0 missing: ${meetsLatencyTarget(a) ? "met" : "NOT met"}` : "",
     );
+    t.row("  ... reply -> relay sends it (Kafka timestamp)", formatDistribution(a.toSend), "ms resolution");
+    t.row("  ... relay sends it -> record received", formatDistribution(a.sendToConsumer), "Kafka ack, consumer fetch");
     t.row(
       "  ... min; over 200 ms",
       `${formatMs(a.endToEnd.min)}; ${a.endToEnd.countAbove(200)} (${pct(a.endToEnd.countAbove(200), a.endToEnd.count)})`,
