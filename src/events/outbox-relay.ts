@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { RelayMetrics } from "../observability/metrics.js";
-import { OutboxRepository } from "../db/outbox-repository.js";
+import { OutboxRepository, type OutboxRow } from "../db/outbox-repository.js";
 import { toCloudEventRecord } from "./cloud-event-record.js";
 import type { KafkaRecord } from "./cloud-event-record.js";
 
@@ -37,9 +37,14 @@ export interface OutboxRelayOptions {
  */
 export type RelayState = "active" | "unavailable" | "standby";
 
+/** The relay's session and its pipeline, dropped together: another replica may take over meanwhile. */
 interface RelayConnection {
   readonly client: pg.Client;
   readonly outbox: OutboxRepository;
+  /** Read, to be sent next. */
+  ready: OutboxRow[];
+  /** Acknowledged by Kafka, to be marked published. */
+  acked: OutboxRow[];
 }
 
 // Any constant works; it only has to be the same for every replica.
@@ -57,6 +62,11 @@ class SinkFailure extends Error {
  * write their outbox row, so their ids follow their commit order); the others stand by and take
  * over when the holder's connection ends. Rows are marked published only after Kafka acknowledged
  * them, so a crash in between publishes them again: delivery is at-least-once, deduped by ce_id.
+ *
+ * It is pipelined: while Kafka takes one batch, one statement marks the batch Kafka acknowledged
+ * before it and reads the next one (leaving out the batch being sent). Only one batch is ever
+ * being sent, and after any failure everything read but not acknowledged is dropped and read
+ * again in id order, so a batch never overtakes the one before it.
  */
 export class OutboxRelay {
   private readonly o: Required<Omit<OutboxRelayOptions, "databaseUrl" | "sink" | "logger" | "metrics">>;
@@ -108,7 +118,8 @@ export class OutboxRelay {
     let failures = 0;
     while (!this.stopping) {
       try {
-        const { client, outbox } = await this.connection();
+        const connection = await this.connection();
+        const { client, outbox } = connection;
         if (!this.active) {
           this.active = await tryLock(client);
           if (!this.active) {
@@ -117,11 +128,11 @@ export class OutboxRelay {
           }
           log.info("outbox relay active");
         }
-        const published = await this.publishBatch(outbox);
+        await this.turn(connection);
         await this.housekeeping(outbox);
         if (failures > 0) log.info({ afterFailures: failures }, "outbox relay recovered");
         failures = 0;
-        if (published < this.o.batchSize) await this.sleep(this.o.pollIntervalMs);
+        if (connection.ready.length === 0 && connection.acked.length === 0) await this.sleep(this.o.pollIntervalMs);
       } catch (err) {
         failures++;
         this.options.metrics?.failures.inc({ stage: err instanceof SinkFailure ? "kafka" : "database" });
@@ -134,20 +145,48 @@ export class OutboxRelay {
         await this.sleep(delay, { wakeOnNotify: false });
       }
     }
+    await this.markAcked();
   }
 
-  /** Publishes the oldest unpublished rows; returns how many. */
-  private async publishBatch(outbox: OutboxRepository): Promise<number> {
-    const rows = await outbox.unpublished(this.o.batchSize);
-    if (rows.length === 0) return 0;
-    await this.options.sink.send(rows.map(toCloudEventRecord)).catch((err: unknown) => {
-      throw new SinkFailure((err as Error).message, { cause: err });
-    });
-    this.sinkFailing = false;
-    await outbox.markPublished(rows.map((r) => r.id));
-    // Counted once marked: a scrape never sees them both published and still in the backlog.
-    this.options.metrics?.published.inc(rows.length);
-    return rows.length;
+  /**
+   * One turn of the pipeline: sends the rows read last turn while marking the ones acknowledged
+   * last turn and reading the next. Both are awaited before anything else is sent, so a failed
+   * send is never followed by a later batch.
+   */
+  private async turn(connection: RelayConnection): Promise<void> {
+    const sending = connection.ready;
+    const marking = connection.acked;
+    connection.ready = [];
+    const [sent, read] = await Promise.allSettled([
+      sending.length > 0 ? this.options.sink.send(sending.map(toCloudEventRecord)) : undefined,
+      connection.outbox.markPublishedAndReadNext(ids(marking), this.o.batchSize, ids(sending)),
+    ]);
+    if (read.status === "fulfilled") {
+      connection.acked = [];
+      // Counted once marked: a scrape never sees them both published and still in the backlog.
+      this.options.metrics?.published.inc(marking.length);
+    }
+    if (sent.status === "rejected") {
+      throw new SinkFailure((sent.reason as Error).message, { cause: sent.reason });
+    }
+    if (sending.length > 0) this.sinkFailing = false;
+    if (read.status === "rejected") throw read.reason;
+    connection.acked = sending;
+    connection.ready = read.value;
+  }
+
+  /** On stop: marks what Kafka acknowledged, so a restart does not publish it again. */
+  private async markAcked(): Promise<void> {
+    const connection = this.connected;
+    if (!connection || connection.acked.length === 0) return;
+    const marking = connection.acked;
+    connection.acked = [];
+    try {
+      await connection.outbox.markPublished(ids(marking));
+      this.options.metrics?.published.inc(marking.length);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, "outbox relay could not mark its last batch; it will be published again");
+    }
   }
 
   private async housekeeping(outbox: OutboxRepository): Promise<void> {
@@ -173,7 +212,7 @@ export class OutboxRelay {
     });
     await client.connect();
     await client.query("LISTEN outbox_inserted");
-    this.connected = { client, outbox: new OutboxRepository(client) };
+    this.connected = { client, outbox: new OutboxRepository(client), ready: [], acked: [] };
     return this.connected;
   }
 
@@ -204,6 +243,8 @@ export class OutboxRelay {
     });
   }
 }
+
+const ids = (rows: readonly OutboxRow[]) => rows.map((r) => r.id);
 
 async function tryLock(client: pg.Client): Promise<boolean> {
   const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [RELAY_LOCK_KEY]);

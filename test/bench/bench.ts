@@ -19,7 +19,7 @@
  *                   then re-claims of the devices they created
  *     authenticate  AuthenticateDevice of a registered device (h2load, one fixed body); then credentials are rotated and the
  *                   old keys must be refused at once
- *  4. events        commit -> consumer latency at a fixed rate (events-bench.ts, phase A)
+ *  4. events        commit -> consumer latency at fixed rates (events-bench.ts, phase A)
  *
  * It prints a table (each throughput also as a ratio to the pgbench ceiling) and writes it with the
  * machine, versions and method to BENCHMARKS.md. It never fails on a figure: it exits non-zero only
@@ -76,7 +76,7 @@ interface Options {
   readonly importCount: number;
   /** Devices whose credentials are rotated after the AuthenticateDevice load. */
   readonly rotations: number;
-  readonly eventsRate: number;
+  readonly eventsRates: readonly number[];
   readonly eventsDurationS: number;
   readonly phases: ReadonlySet<Phase>;
   readonly cpuProfDir: string | undefined;
@@ -96,7 +96,7 @@ const USAGE = `usage: npm run bench -- [options]
   --grpc-connections <n> HTTP/2 connections the gRPC calls are spread over (default 4)
   --import <n>         ImportDevices entries, 10,000 per call (default 100000; smoke 2000)
   --rotations <n>      credentials rotated after the AuthenticateDevice load (default 200; smoke 20)
-  --events-rate <n>    registrations/s of the events latency phase (default 1000; smoke 200)
+  --events-rate <n,...> registrations/s of the events latency phase, one run at each (default 1000,3000; smoke 200,600)
   --events-duration <s> length of the events phase (default 20; smoke 3)
   --phases <list>      some of ${PHASES.join(",")} (default: all)
   --cpu-prof <dir>     write a V8 CPU profile of the service into <dir>
@@ -169,7 +169,7 @@ function parseOptions(argv: readonly string[]): Options {
     grpcConnections: num("grpc-connections", values["grpc-connections"], 4, 1, 256, true),
     importCount: num("import", values.import, smoke ? 2000 : 100_000, 1, 10_000_000, true),
     rotations: num("rotations", values.rotations, smoke ? 20 : 200, 1, 100_000, true),
-    eventsRate: num("events-rate", values["events-rate"], smoke ? 200 : 1000, 1, 100_000),
+    eventsRates: (values["events-rate"] ?? (smoke ? "200,600" : "1000,3000")).split(",").map((r) => num("events-rate", r.trim(), 0, 1, 100_000)),
     eventsDurationS: num("events-duration", values["events-duration"], smoke ? 3 : 20, 0.1, 3600),
     phases,
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
@@ -690,12 +690,12 @@ async function authenticate(bench: Bench, devices: RegisterResults["devices"]): 
 }
 
 /** Runs events-bench.ts phase A on the same PostgreSQL and Kafka, and reads its figures. */
-async function events(bench: Bench): Promise<PhaseAFigures> {
+async function events(bench: Bench): Promise<PhaseAFigures[]> {
   const o = bench.options;
-  progress(`events: commit -> consumer latency at ${o.eventsRate}/s for ${o.eventsDurationS} s (events-bench phase A)`);
+  progress(`events: commit -> consumer latency at ${o.eventsRates.join(", ")} /s for ${o.eventsDurationS} s (events-bench phase A)`);
   const json = path.join(bench.workDir, "events.json");
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "events-bench.js");
-  const args = [script, "--phases", "a", "--json", json, "--rate", String(o.eventsRate), "--duration", String(o.eventsDurationS)];
+  const args = [script, "--phases", "a", "--json", json, "--rate", o.eventsRates.join(","), "--duration", String(o.eventsDurationS)];
   if (o.smoke) args.push("--smoke");
   const child = spawn(process.execPath, args, {
     env: { ...process.env, DATABASE_URL: bench.stack.adminUrl, KAFKA_BROKERS: bench.stack.brokers.join(","), KAFKA_VERSION: bench.stack.kafkaVersion },
@@ -709,7 +709,7 @@ async function events(bench: Bench): Promise<PhaseAFigures> {
   child.stderr.on("data", forward);
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (code !== 0) throw new Error(`events-bench exited with ${code}`);
-  return JSON.parse(readFileSync(json, "utf8")) as PhaseAFigures;
+  return JSON.parse(readFileSync(json, "utf8")) as PhaseAFigures[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -722,7 +722,7 @@ interface Results {
   import?: ImportResults | undefined;
   claim?: ClaimResults | undefined;
   authenticate?: AuthResults | undefined;
-  events?: PhaseAFigures | undefined;
+  events?: PhaseAFigures[] | undefined;
   failures: string[];
 }
 
@@ -860,14 +860,13 @@ function rows(results: Results, options: Options): Row[] {
       notes: "asked right after each rotation committed",
     });
   }
-  const e = results.events;
-  if (e) {
+  for (const e of results.events ?? []) {
     out.push({
-      figure: `events: commit -> consumer p50 / p99`,
+      figure: `events at ${perSecond(e.offered)}: commit -> consumer p50 / p99`,
       value: `${formatMs(e.endToEnd.p50)} / ${formatMs(e.endToEnd.p99)}`,
       ratio: "",
-      target: "",
-      notes: `REST at ${perSecond(e.achievedRate)} (offered ${perSecond(options.eventsRate)}), ${e.committed} events, ${e.missing} missing, ${e.errors} errors, max ${formatMs(e.endToEnd.max)}`,
+      target: e.offered === 1000 ? `p99 <= 100 ms, 0 missing: ${verdict(e.endToEnd.p99 <= 100 && e.missing === 0)}` : "",
+      notes: `REST at ${perSecond(e.achievedRate)} (offered ${perSecond(e.offered)}), ${e.committed} events, ${e.missing} missing, ${e.errors} errors, max ${formatMs(e.endToEnd.max)}`,
     });
   }
   return out;
@@ -937,7 +936,7 @@ the machine as a whole, not for the service alone.
 - **AuthenticateDevice**: devices registered over gRPC, with a \`service\` token; then
   ${options.rotations} credentials are rotated and each old key is presented right after the
   rotation commits: it must be refused, the new one accepted.
-- **Events**: \`events-bench\` phase A (REST registrations at a fixed open-loop rate, a Kafka
+- **Events**: \`events-bench\` phase A (REST registrations at fixed open-loop rates, a Kafka
   consumer timing each record), on the same PostgreSQL and Kafka, with the other service stopped.
 - Ratios are throughput / pgbench tx/s.
 
@@ -974,7 +973,7 @@ async function main(): Promise<number> {
   }
   const cleanup = new Cleanup();
   const loads = 7 * (options.warmupS + options.durationS);
-  const budgetMs = 300_000 + (loads + options.durationS + options.eventsDurationS + 90) * 1000 + options.importCount * 2;
+  const budgetMs = 300_000 + (loads + options.durationS + (options.eventsDurationS + 60) * options.eventsRates.length + 30) * 1000 + options.importCount * 2;
   let interrupt: (reason: string) => void = () => undefined;
   const interrupted = new Promise<never>((_, reject) => {
     interrupt = (reason) => {

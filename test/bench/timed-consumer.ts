@@ -7,6 +7,8 @@ const { Kafka, logLevel } = kafkajs;
 export interface TimedConsumer {
   /** performance.now() at the first receipt of each key. */
   readonly firstSeen: ReadonlyMap<string, number>;
+  /** The Kafka timestamp (the producer's clock at send, epoch ms) of the first record of each key. */
+  readonly sentAt: ReadonlyMap<string, number>;
   /** Records received, duplicates included. */
   readonly received: number;
   /** Records whose key had been received before (redeliveries, or several events of one device). */
@@ -27,6 +29,7 @@ export async function startTimedConsumer(brokers: readonly string[], topic: stri
     retry: { retries: 30 },
   });
   const firstSeen = new Map<string, number>();
+  const sentAt = new Map<string, number>();
   let received = 0;
   let duplicates = 0;
   const joined = new Promise<void>((resolve, reject) => {
@@ -47,7 +50,10 @@ export async function startTimedConsumer(brokers: readonly string[], topic: stri
         received++;
         const key = message.key?.toString("utf8") ?? "";
         if (firstSeen.has(key)) duplicates++;
-        else firstSeen.set(key, now);
+        else {
+          firstSeen.set(key, now);
+          sentAt.set(key, Number(message.timestamp));
+        }
       }
     },
   });
@@ -57,6 +63,7 @@ export async function startTimedConsumer(brokers: readonly string[], topic: stri
   });
   return {
     firstSeen,
+    sentAt,
     get received() {
       return received;
     },
