@@ -19,7 +19,8 @@
  *                   then re-claims of the devices they created
  *     authenticate  AuthenticateDevice of a registered device (h2load, one fixed body); then credentials are rotated and the
  *                   old keys must be refused at once
- *  4. events        commit -> consumer latency at fixed rates (events-bench.ts, phase A)
+ *  4. events        commit -> consumer latency at fixed rates, then the relay draining a backlog
+ *                   against a plain kafkajs producer (events-bench.ts, phases A and B)
  *
  * It prints a table (each throughput also as a ratio to the pgbench ceiling) and writes it with the
  * machine, versions and method to BENCHMARKS.md. It never fails on a figure: it exits non-zero only
@@ -51,7 +52,7 @@ import { runH2load } from "./grpc-h2load.js";
 import { Cleanup, createDatabase, elapsedMs, progress, repoRoot, serviceMainJs, serviceNodeOptions, startStack, tempDir, type Stack } from "./bench-stack.js";
 import { runClosedLoop, type LoadResult } from "./closed-loop-load.js";
 import { cpuSnapshot, cpuUsage, type CpuUsage } from "./cpu.js";
-import type { PhaseAFigures } from "./events-bench.js";
+import type { EventsFigures } from "./events-bench.js";
 import { RegistrationClient } from "./http-load.js";
 import { formatMs } from "./percentiles.js";
 import { runPgbenchCeiling, type PgbenchResult } from "./pgbench-ceiling.js";
@@ -689,13 +690,15 @@ async function authenticate(bench: Bench, devices: RegisterResults["devices"]): 
   return { load, rotated: picked.length, oldRefused, newAccepted };
 }
 
-/** Runs events-bench.ts phase A on the same PostgreSQL and Kafka, and reads its figures. */
-async function events(bench: Bench): Promise<PhaseAFigures[]> {
+/** Runs events-bench.ts (phase A, then phase B's drain) on the same PostgreSQL and Kafka, and reads its figures. */
+async function events(bench: Bench): Promise<EventsFigures> {
   const o = bench.options;
-  progress(`events: commit -> consumer latency at ${o.eventsRates.join(", ")} /s for ${o.eventsDurationS} s (events-bench phase A)`);
+  progress(
+    `events: commit -> consumer latency at ${o.eventsRates.join(", ")} /s for ${o.eventsDurationS} s, then the relay's drain (events-bench phases A and B)`,
+  );
   const json = path.join(bench.workDir, "events.json");
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "events-bench.js");
-  const args = [script, "--phases", "a", "--json", json, "--rate", o.eventsRates.join(","), "--duration", String(o.eventsDurationS)];
+  const args = [script, "--phases", "a,b", "--json", json, "--rate", o.eventsRates.join(","), "--duration", String(o.eventsDurationS)];
   if (o.smoke) args.push("--smoke");
   const child = spawn(process.execPath, args, {
     env: { ...process.env, DATABASE_URL: bench.stack.adminUrl, KAFKA_BROKERS: bench.stack.brokers.join(","), KAFKA_VERSION: bench.stack.kafkaVersion },
@@ -709,7 +712,7 @@ async function events(bench: Bench): Promise<PhaseAFigures[]> {
   child.stderr.on("data", forward);
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (code !== 0) throw new Error(`events-bench exited with ${code}`);
-  return JSON.parse(readFileSync(json, "utf8")) as PhaseAFigures[];
+  return JSON.parse(readFileSync(json, "utf8")) as EventsFigures;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -722,7 +725,7 @@ interface Results {
   import?: ImportResults | undefined;
   claim?: ClaimResults | undefined;
   authenticate?: AuthResults | undefined;
-  events?: PhaseAFigures[] | undefined;
+  events?: EventsFigures | undefined;
   failures: string[];
 }
 
@@ -860,13 +863,25 @@ function rows(results: Results, options: Options): Row[] {
       notes: "asked right after each rotation committed",
     });
   }
-  for (const e of results.events ?? []) {
+  for (const e of results.events?.latency ?? []) {
     out.push({
       figure: `events at ${perSecond(e.offered)}: commit -> consumer p50 / p99`,
       value: `${formatMs(e.endToEnd.p50)} / ${formatMs(e.endToEnd.p99)}`,
       ratio: "",
       target: e.offered === 1000 ? `p99 <= 100 ms, 0 missing: ${verdict(e.endToEnd.p99 <= 100 && e.missing === 0)}` : "",
       notes: `REST at ${perSecond(e.achievedRate)} (offered ${perSecond(e.offered)}), ${e.committed} events, ${e.missing} missing, ${e.errors} errors, max ${formatMs(e.endToEnd.max)}`,
+    });
+  }
+  const drain = results.events?.drain;
+  if (drain) {
+    // JSON has no NaN: a backlog that did not drain in time comes back as null.
+    const share = Number(drain.drainRate ?? Number.NaN) / drain.plainRate;
+    out.push({
+      figure: "relay drain of a backlog",
+      value: `${perSecond(Number(drain.drainRate ?? Number.NaN))} events`,
+      ratio: "",
+      target: `>= 0.5 of the plain producer's: ${verdict(share >= 0.5)}`,
+      notes: `${drain.backlog} events; ${share.toFixed(2)} of a plain kafkajs producer's ${perSecond(drain.plainRate)} on the same records; ${drain.missing} missing, ${drain.duplicates} duplicates`,
     });
   }
   return out;
@@ -937,7 +952,9 @@ the machine as a whole, not for the service alone.
   ${options.rotations} credentials are rotated and each old key is presented right after the
   rotation commits: it must be refused, the new one accepted.
 - **Events**: \`events-bench\` phase A (REST registrations at fixed open-loop rates, a Kafka
-  consumer timing each record), on the same PostgreSQL and Kafka, with the other service stopped.
+  consumer timing each record), then phase B (a backlog of registered events, copied in SQL up to
+  its size, drained by a relay started after it, against a plain kafkajs producer sending the same
+  records in the same run), on the same PostgreSQL and Kafka, with the other service stopped.
 - Ratios are throughput / pgbench tx/s.
 
 ## Results

@@ -451,6 +451,33 @@ function phaseAFigures(a: PhaseA): PhaseAFigures {
   };
 }
 
+/** Phase B's headline figures, as `--json` writes them. */
+export interface PhaseBFigures {
+  readonly backlog: number;
+  /** Events/s draining the backlog; NaN when it did not drain within the limit. */
+  readonly drainRate: number;
+  /** Events/s of the plain kafkajs producer on the same records. */
+  readonly plainRate: number;
+  readonly missing: number;
+  readonly duplicates: number;
+}
+
+/** What `--json` writes: phase A at each rate, and phase B when it ran. */
+export interface EventsFigures {
+  readonly latency: readonly PhaseAFigures[];
+  readonly drain: PhaseBFigures | undefined;
+}
+
+function phaseBFigures(b: PhaseB): PhaseBFigures {
+  return {
+    backlog: b.backlog,
+    drainRate: b.drainMs === undefined ? Number.NaN : (b.backlog * 1000) / b.drainMs,
+    plainRate: (b.backlog * 1000) / b.plainMs,
+    missing: b.missing,
+    duplicates: b.duplicates,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Phase B: highest registration rate, then the relay draining the backlog
 
@@ -754,8 +781,7 @@ function report(bench: Bench, as: readonly PhaseA[], b: PhaseB | undefined, tota
       Number.isFinite(ratio) ? `target >= 1 (the relay keeps up): ${ratio >= 1 ? "met" : "NOT met"}` : "",
     );
     cpuRows(t, "  CPU while draining", b.drainCpu);
-    const drainRate = b.drainMs === undefined ? Number.NaN : (b.backlog * 1000) / b.drainMs;
-    const plainRate = (b.backlog * 1000) / b.plainMs;
+    const { drainRate, plainRate } = phaseBFigures(b);
     t.row("relay drain rate (backlog / start -> outbox empty)", rate(drainRate), `${b.copied} of the ${b.backlog} rows copied in SQL from the registered ones`);
     t.row(
       "plain kafkajs producer, same records",
@@ -814,7 +840,8 @@ async function main(): Promise<number> {
       bench = await setUp(options, cleanup);
       if (options.phases.has("a")) for (const offered of options.rates) as.push(await phaseA(bench, offered));
       if (options.phases.has("b")) b = await phaseB(bench);
-      if (options.jsonPath !== undefined) writeFileSync(options.jsonPath, JSON.stringify(as.map(phaseAFigures)));
+      const figures: EventsFigures = { latency: as.map(phaseAFigures), drain: b && phaseBFigures(b) };
+      if (options.jsonPath !== undefined) writeFileSync(options.jsonPath, JSON.stringify(figures));
     };
     await Promise.race([work(), interrupted]);
     progress("done; cleaning up");
