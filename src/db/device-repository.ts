@@ -147,13 +147,8 @@ export class DeviceRepository {
     return this.insertBatched ? this.insertBatched(row) : this.insertOne(row);
   }
 
-  private async insertOne(row: NewDevice): Promise<boolean> {
-    try {
-      const [inserted] = await this.insertAll([row]);
-      return inserted === true;
-    } catch (err) {
-      throw deviceWriteError(err, row.device);
-    }
+  private insertOne(row: NewDevice): Promise<boolean> {
+    return insertAlone((rows) => this.insertAll(rows), row);
   }
 
   /**
@@ -327,16 +322,19 @@ function oneByOneOnError<R extends NewDevice, V>(insertAll: (rows: readonly R[])
       return await insertAll(rows);
     } catch (err) {
       if (rows.length === 1 || err instanceof UnavailableError) throw deviceWriteError(err, rows[0]!.device);
-      return rows.map(async (row) => {
-        try {
-          const [answer] = await insertAll([row]);
-          return answer!;
-        } catch (err) {
-          throw deviceWriteError(err, row.device);
-        }
-      });
+      return rows.map((row) => insertAlone(insertAll, row));
     }
   };
+}
+
+/** `row` inserted by a statement of its own; its failure as the domain error it means. */
+async function insertAlone<R extends NewDevice, V>(insertAll: (rows: readonly R[]) => Promise<V[]>, row: R): Promise<V> {
+  try {
+    const [answer] = await insertAll([row]);
+    return answer!;
+  } catch (err) {
+    throw deviceWriteError(err, row.device);
+  }
 }
 
 /**

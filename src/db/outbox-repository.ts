@@ -31,17 +31,17 @@ export class OutboxRepository {
   constructor(private readonly db: Executor) {}
 
   /**
-   * The oldest unpublished rows in id order, leaving out `excluding` (rows being sent). Rows are
-   * picked by their published flag, never by "id greater than the last one seen": ids are taken
-   * before commit, so a lower id can become visible after a higher one has been published.
+   * The oldest unpublished rows in id order. Rows are picked by their published flag, never by
+   * "id greater than the last one seen": ids are taken before commit, so a lower id can become
+   * visible after a higher one has been published.
    */
-  async unpublished(limit: number, excluding: readonly string[] = []): Promise<OutboxRow[]> {
-    return this.markPublishedAndReadNext([], limit, excluding);
+  async unpublished(limit: number): Promise<OutboxRow[]> {
+    return this.markPublishedAndReadNext([], limit, []);
   }
 
   /**
-   * Marks `published` rows as published and reads the next rows as {@link unpublished} does, in
-   * one statement (one round trip). The read sees the table as it was before the update, so it
+   * Marks `published` rows as published and reads the next rows as {@link unpublished} does,
+   * leaving out `excluding` (rows being sent), in one statement (one round trip). The read sees the table as it was before the update, so it
    * leaves the marked rows out itself.
    */
   async markPublishedAndReadNext(published: readonly string[], limit: number, excluding: readonly string[]): Promise<OutboxRow[]> {
