@@ -47,6 +47,8 @@ interface Options {
   readonly rates: readonly number[];
   readonly durationS: number;
   readonly warmupS: number;
+  /** Added to the first rate's warm-up: a broker just started has yet to compile its hot paths. */
+  readonly brokerWarmupS: number;
   /** Phase A: most requests awaiting a reply; a slot finding this many is skipped. */
   readonly maxInFlight: number;
   /** Events registered (relay off) for phase B. */
@@ -73,6 +75,7 @@ const USAGE = `usage: npm run bench:events -- [options]
   --rate <n,...>       registrations/s in phase A, one run at each (default 1000,3000; smoke 200,600)
   --duration <s>       length of phase A in seconds (default 20; smoke 3)
   --warmup <s>         phase A warm-up before measuring (default 3; smoke 1)
+  --broker-warmup <s>  added to the first rate's warm-up, for the broker's JIT (default 30; smoke 0)
   --max-in-flight <n>  phase A cap on unanswered requests; slots over it are skipped (default 256)
   --prefill <n>        events registered with the relay off in phase B (default 20000; smoke 1000)
   --backlog <n>        phase B backlog: those events copied in SQL up to n (default 200000; smoke 5000)
@@ -96,6 +99,7 @@ function parseOptions(argv: readonly string[]): Options {
       rate: { type: "string" },
       duration: { type: "string" },
       warmup: { type: "string" },
+      "broker-warmup": { type: "string" },
       "max-in-flight": { type: "string" },
       prefill: { type: "string" },
       backlog: { type: "string" },
@@ -129,6 +133,7 @@ function parseOptions(argv: readonly string[]): Options {
     rates: (values.rate ?? (smoke ? "200,600" : "1000,3000")).split(",").map((r) => num("rate", r.trim(), 0, 1, 100_000)),
     durationS: num("duration", values.duration, smoke ? 3 : 20, 0.1, 3600),
     warmupS: num("warmup", values.warmup, smoke ? 1 : 3, 0, 600),
+    brokerWarmupS: num("broker-warmup", values["broker-warmup"], smoke ? 0 : 30, 0, 600),
     maxInFlight: int("max-in-flight", values["max-in-flight"], 256, 1, 10_000),
     prefill: int("prefill", values.prefill, smoke ? 1000 : 20_000, 1, 10_000_000),
     backlog: int("backlog", values.backlog, smoke ? 5000 : 200_000, 1, 10_000_000),
@@ -287,14 +292,15 @@ interface PhaseA {
   readonly serviceWarnings: number;
 }
 
-async function phaseA(bench: Bench, offered: number): Promise<PhaseA> {
+async function phaseA(bench: Bench, offered: number, index: number): Promise<PhaseA> {
   const o = bench.options;
-  progress(`phase A: ${offered}/s for ${o.durationS} s (warm-up ${o.warmupS} s)`);
-  const db = await createBenchDatabase(bench, `a${offered}`);
-  const topic = await createBenchTopic(bench, `a${offered}`);
+  const warmupS = o.warmupS + (index === 0 ? o.brokerWarmupS : 0);
+  progress(`phase A: ${offered}/s for ${o.durationS} s (warm-up ${warmupS} s)`);
+  const db = await createBenchDatabase(bench, `a${index}_${offered}`);
+  const topic = await createBenchTopic(bench, `a${index}-${offered}`);
   const consumer = await startTimedConsumer(bench.brokers, topic);
   const stopConsumer = bench.cleanup.add("phase A consumer", () => consumer.stop());
-  const service = await startService(bench, `phase-a-${offered}`, db.url, topic, true);
+  const service = await startService(bench, `phase-a${index}-${offered}`, db.url, topic, true);
   const client = new RegistrationClient(service.baseUrl, bench.token, o.maxInFlight);
   bench.cleanup.add("phase A client", () => client.close());
 
@@ -315,10 +321,12 @@ async function phaseA(bench: Bench, offered: number): Promise<PhaseA> {
     return { loop, results };
   };
 
-  // Warm-up: JIT, pool connections, the relay's producer (connected at its first event), the consumer's fetch loop.
+  // Warm-up: JIT (the service's, and for the first rate the broker's: its compiler threads take a
+  // third of a core for the first half minute of load), pool connections, the relay's producer
+  // (connected at its first event), the consumer's fetch loop.
   let warmupDelivered = "skipped";
-  if (o.warmupS > 0) {
-    const warm = await run(o.warmupS * 1000, `bench-${bench.runId}-warm`);
+  if (warmupS > 0) {
+    const warm = await run(warmupS * 1000, `bench-${bench.runId}-warm`);
     const ids = warm.results.flatMap((r) => (r.reg.status === 200 && r.reg.deviceId ? [r.reg.deviceId] : []));
     if (ids.length === 0) {
       throw new Error(
@@ -327,7 +335,7 @@ async function phaseA(bench: Bench, offered: number): Promise<PhaseA> {
     }
     const started = performance.now();
     const missing = await consumer.waitForKeys(ids, 60_000, aborted);
-    warmupDelivered = `${ids.length - missing}/${ids.length} events received, last after ${formatMs(performance.now() - started)}`;
+    warmupDelivered = `${warmupS} s: ${ids.length - missing}/${ids.length} events received, last after ${formatMs(performance.now() - started)}`;
     if (missing > 0) progress(`phase A: warm-up: ${missing} of ${ids.length} events not received within 60 s`);
   }
 
@@ -696,7 +704,10 @@ function report(bench: Bench, as: readonly PhaseA[], b: PhaseB | undefined, tota
   t.row("Node.js", process.version);
   t.row("Kafka", bench.kafkaVersion);
   t.row("PostgreSQL", bench.postgresVersion);
-  t.row("options", `rate ${o.rates.join(", ")} /s, duration ${o.durationS} s, warm-up ${o.warmupS} s, max in flight ${o.maxInFlight}`);
+  t.row(
+    "options",
+    `rate ${o.rates.join(", ")} /s, duration ${o.durationS} s, warm-up ${o.warmupS} s (first rate +${o.brokerWarmupS} s), max in flight ${o.maxInFlight}`,
+  );
   t.row("", `prefill ${o.prefill}, backlog ${o.backlog}, concurrency ${o.concurrency}, ${o.partitions} partitions`);
   t.text(
     `  NOTE: the load generator + consumer, the service, PostgreSQL and Kafka all share these ${cpus.length} CPU(s);\n` +
@@ -816,6 +827,7 @@ async function main(): Promise<number> {
   const budgetMs =
     300_000 + // PostgreSQL, Kafka (and its jars), three service starts
     options.rates.length * ((options.warmupS + options.durationS) * 1000 + 60_000 + GRACE_MS) +
+    options.brokerWarmupS * 1000 +
     60_000 +
     Math.max(60_000, options.prefill * 10) +
     2 * Math.max(60_000, options.backlog * 5) +
@@ -838,7 +850,7 @@ async function main(): Promise<number> {
   try {
     const work = async () => {
       bench = await setUp(options, cleanup);
-      if (options.phases.has("a")) for (const offered of options.rates) as.push(await phaseA(bench, offered));
+      if (options.phases.has("a")) for (const [index, offered] of options.rates.entries()) as.push(await phaseA(bench, offered, index));
       if (options.phases.has("b")) b = await phaseB(bench);
       const figures: EventsFigures = { latency: as.map(phaseAFigures), drain: b && phaseBFigures(b) };
       if (options.jsonPath !== undefined) writeFileSync(options.jsonPath, JSON.stringify(figures));
