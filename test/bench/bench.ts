@@ -952,7 +952,8 @@ the machine as a whole, not for the service alone.
   ${options.rotations} credentials are rotated and each old key is presented right after the
   rotation commits: it must be refused, the new one accepted.
 - **Events**: \`events-bench\` phase A (REST registrations at fixed open-loop rates, a Kafka
-  consumer timing each record), then phase B (a backlog of registered events, copied in SQL up to
+  consumer timing each record, after a warm-up at the same rate: 3 s, and 33 s before the first
+  rate for the broker's JIT), then phase B (a backlog of registered events, copied in SQL up to
   its size, drained by a relay started after it, against a plain kafkajs producer sending the same
   records in the same run), on the same PostgreSQL and Kafka, with the other service stopped.
 - Ratios are throughput / pgbench tx/s.
