@@ -41,8 +41,8 @@ export class OutboxRepository {
 
   /**
    * Marks `published` rows as published and reads the next rows as {@link unpublished} does,
-   * leaving out `excluding` (rows being sent), in one statement (one round trip). The read sees the table as it was before the update, so it
-   * leaves the marked rows out itself.
+   * leaving out `excluding` (rows being sent), in one statement (one round trip). The read sees
+   * the table as it was before the update, so it leaves the marked rows out itself.
    */
   async markPublishedAndReadNext(published: readonly string[], limit: number, excluding: readonly string[]): Promise<OutboxRow[]> {
     const result = await this.db.query({
